@@ -1,0 +1,617 @@
+"""Command line: the TUI by default, plus scriptable `send`, `status`, `sandbox` and `config`.
+
+Exit codes are part of the interface: 0 ok, 1 failed (nothing sent), 2 usage or invalid input
+(nothing sent), 3 outcome unknown (a send may have gone; check before resending), 130 on Ctrl-C.
+Heavy imports (textual, httpx) happen inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from smartlead_tui import __version__
+
+if TYPE_CHECKING:
+    from smartlead_tui.api.client import SmartLeadClient
+    from smartlead_tui.config import Settings
+    from smartlead_tui.sandbox import SandboxServer
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_UNKNOWN = 3
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad input found before anything was sent; each line of the message is one problem."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smartlead-tui",
+        description="Keyboard-driven terminal inbox console for SmartLead.",
+        epilog="Exit codes: 0 ok, 1 failed, 2 usage error, 3 outcome unknown (check the thread).",
+    )
+    parser.add_argument("--version", action="version", version=f"smartlead-tui {__version__}")
+    _add_connection_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    send = sub.add_parser(
+        "send",
+        help="send one reply in a lead's thread",
+        description=("Validate, then send one reply (exactly one POST, never retried)."),
+    )
+    _add_connection_options(send, suppress=True)
+    _add_draft_options(send)
+    send.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+    status = sub.add_parser("status", help="print the delivery status of replies")
+    _add_connection_options(status, suppress=True)
+    status.add_argument(
+        "message_ids",
+        nargs="+",
+        metavar="MESSAGE_ID",
+        help="Message-ID, with or without <angle brackets>",
+    )
+    status.add_argument("--watch", action="store_true", help="poll until every reply is final")
+    status.add_argument("--json", action="store_true", help="JSON (JSON Lines with --watch)")
+    status.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="with --watch: give up after this long (default 600)",
+    )
+
+    sandbox = sub.add_parser("sandbox", help="run the SmartLead look-alike server on loopback")
+    sandbox.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    sandbox.add_argument(
+        "--api-key", default="sandbox-key", help="key the sandbox accepts (default sandbox-key)"
+    )
+
+    from smartlead_tui.config_cli import add_config_parser
+
+    add_config_parser(sub)
+    return parser
+
+
+def _add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """Global options, accepted before or after the subcommand."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="use an in-process sandbox server (no account needed)",
+    )
+    parser.add_argument(
+        "--base-url", default=default, metavar="URL", help="API base URL (env SMARTLEAD_BASE_URL)"
+    )
+    parser.add_argument(
+        "--config", default=default, metavar="PATH", help="config file (env SMARTLEAD_CONFIG)"
+    )
+    parser.add_argument(
+        "--profile", default=default, metavar="NAME", help="config profile (env SMARTLEAD_PROFILE)"
+    )
+
+
+def _add_draft_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--campaign-id", required=True, metavar="N")
+    parser.add_argument("--email-stats-id", required=True, metavar="S")
+    body = parser.add_mutually_exclusive_group(required=True)
+    body.add_argument("--body", metavar="TEXT")
+    body.add_argument("--body-file", metavar="FILE", help="file with the body, or - for stdin")
+    parser.add_argument("--to", metavar="EMAIL", help="recipient (default: the lead)")
+    parser.add_argument("--first-name")
+    parser.add_argument("--last-name")
+    parser.add_argument("--cc", metavar="LIST", help="comma-separated addresses")
+    parser.add_argument("--bcc", metavar="LIST", help="comma-separated addresses")
+    parser.add_argument(
+        "--schedule",
+        metavar="WHEN",
+        help="'in 2h', 'tomorrow 9am', 'mon 10:00', ISO 8601 (default: now)",
+    )
+    parser.add_argument("--timezone", metavar="TZ", help="zone for --schedule (default: config)")
+    signature = parser.add_mutually_exclusive_group()
+    signature.add_argument("--signature", dest="signature", action="store_true", default=None)
+    signature.add_argument("--no-signature", dest="signature", action="store_false")
+    parser.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="public http(s) URL SmartLead downloads itself (repeatable)",
+    )
+    parser.add_argument("--thread-id", metavar="N")
+    parser.add_argument("--reply-message-id", metavar="ID")
+    parser.add_argument("--reply-body", metavar="TEXT")
+    parser.add_argument("--reply-time", metavar="ISO")
+    parser.add_argument("--schedule-condition")
+    parser.add_argument("--seq-type")
+
+
+# -- settings and connection -------------------------------------------------------------------
+
+
+def _load(args: argparse.Namespace) -> tuple[Settings, list[str]]:
+    from smartlead_tui.config import load_settings
+
+    path = getattr(args, "config", None)
+    return load_settings(
+        path=None if path is None else _path(path), profile=getattr(args, "profile", None)
+    )
+
+
+def _path(text: str) -> Any:
+    from pathlib import Path
+
+    return Path(text).expanduser()
+
+
+def _start_demo_sandbox() -> SandboxServer:
+    from smartlead_tui.sandbox import SandboxServer
+
+    return SandboxServer().start()
+
+
+def _make_client(settings: Settings, args: argparse.Namespace) -> SmartLeadClient:
+    from smartlead_tui.api.client import SmartLeadClient
+    from smartlead_tui.api.limiter import RequestBudget
+
+    base_url = getattr(args, "base_url", None) or settings.base_url
+    return SmartLeadClient(
+        settings.api_key or "",
+        base_url=base_url,
+        send_endpoint=settings.send_endpoint,  # type: ignore[arg-type]
+        budget=RequestBudget(settings.requests_per_minute, settings.burst_per_2s),
+        connect_timeout=settings.connect_timeout_seconds,
+        read_timeout=settings.read_timeout_seconds,
+    )
+
+
+def _settings_for_demo(settings: Settings, sandbox: SandboxServer) -> Settings:
+    import dataclasses
+
+    return dataclasses.replace(
+        settings, api_key=sandbox.api_key, api_key_source="demo", base_url=sandbox.base_url
+    )
+
+
+# -- send ---------------------------------------------------------------------------------------
+
+
+def build_draft_from_args(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> Any:
+    """Validate every send flag, collecting all problems, and build the ReplyDraft."""
+    from datetime import datetime
+
+    from smartlead_tui.api.models import Attachment, ReplyDraft
+    from smartlead_tui.config import resolve_timezone
+    from smartlead_tui.validation import (
+        ValidationError,
+        email_list_or_raise,
+        find_unfilled_merge_fields,
+        guess_attachment,
+        normalize_message_id,
+        parse_campaign_id,
+        parse_iso_datetime,
+        parse_positive_int,
+        parse_schedule,
+        require_text,
+        validate_attachment_url,
+        validate_email,
+    )
+
+    problems: list[str] = []
+
+    def check(func: Any, *a: Any, **kw: Any) -> Any:
+        try:
+            return func(*a, **kw)
+        except ValidationError as exc:
+            problems.append(str(exc))
+        except Exception as exc:  # a config error (timezone) is also the user's to fix
+            problems.append(str(exc))
+        return None
+
+    campaign_id = check(parse_campaign_id, args.campaign_id)
+    stats_id = check(require_text, args.email_stats_id, field="email stats id")
+    if args.body_file is not None:
+        body = _read_body_file(args.body_file, stdin, problems)
+    else:
+        body = args.body
+    body = check(require_text, body, field="body") if body is not None else None
+    if body:
+        unfilled = find_unfilled_merge_fields(body)
+        if unfilled:
+            problems.append(
+                f"body: unfilled merge fields {', '.join(unfilled)}; fill them in first"
+            )
+    to_email = check(validate_email, args.to, field="to") if args.to else None
+    exclude = [to_email] if to_email else []
+    cc = check(email_list_or_raise, args.cc or "", field="cc", exclude=exclude) if args.cc else None
+    bcc = (
+        check(email_list_or_raise, args.bcc or "", field="bcc", exclude=exclude)
+        if args.bcc
+        else None
+    )
+    zone_name = args.timezone or settings.timezone
+    tz = check(resolve_timezone, zone_name)
+    scheduled = None
+    if args.schedule and tz is not None:
+        scheduled = check(parse_schedule, args.schedule, now=datetime.now(tz), tz=tz)
+    attachments = []
+    for url in args.attach:
+        valid = check(validate_attachment_url, url)
+        if valid:
+            attachments.append(Attachment(**guess_attachment(valid)))
+    thread_id = (
+        check(parse_positive_int, args.thread_id, field="thread id") if args.thread_id else None
+    )
+    reply_message_id = (
+        check(normalize_message_id, args.reply_message_id) if args.reply_message_id else None
+    )
+    reply_time = (
+        check(parse_iso_datetime, args.reply_time, field="reply time") if args.reply_time else None
+    )
+    if problems:
+        raise UsageError("\n".join(problems))
+    signature = settings.add_signature if args.signature is None else args.signature
+    return ReplyDraft(
+        campaign_id=campaign_id,
+        email_stats_id=stats_id,
+        body=body,
+        thread_id=thread_id,
+        to_email=to_email,
+        to_first_name=(args.first_name or "").strip() or None,
+        to_last_name=(args.last_name or "").strip() or None,
+        scheduled_time=scheduled,
+        reply_message_id=reply_message_id,
+        reply_email_body=args.reply_body or None,
+        reply_email_time=reply_time,
+        cc=tuple(cc.split(",")) if cc else (),
+        bcc=tuple(bcc.split(",")) if bcc else (),
+        schedule_condition=(args.schedule_condition or "").strip() or None,
+        seq_type=(args.seq_type or "").strip() or None,
+        add_signature=signature,
+        attachments=tuple(attachments),
+    )
+
+
+def _read_body_file(name: str, stdin: TextIO, problems: list[str]) -> str | None:
+    if name == "-":
+        return stdin.read()
+    try:
+        with open(name, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        problems.append(f"body file: can't read {name!r}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        problems.append(f"body file: {name!r} is not UTF-8 text")
+    return None
+
+
+async def _send(client: SmartLeadClient, draft: Any) -> tuple[int, dict[str, Any]]:
+    from smartlead_tui.api.errors import ApiError
+
+    try:
+        result = await client.send_reply(draft)
+    except ApiError as exc:
+        outcome = "unknown" if exc.maybe_sent else "send-failed"
+        code = EXIT_UNKNOWN if exc.maybe_sent else EXIT_FAILED
+        return code, {
+            "outcome": outcome,
+            "error": str(exc),
+            "error_type": type(exc).__name__,
+            "http_status": exc.status,
+        }
+    return EXIT_OK, {
+        "outcome": "queued",
+        "http_status": result.status_code,
+        "message_id": result.message_id,
+        "server_message": result.server_message,
+        "warning": result.warning,
+    }
+
+
+def cmd_send(
+    args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO, stdin: TextIO
+) -> int:
+    import asyncio
+
+    draft = build_draft_from_args(args, settings, stdin)
+    _require_key(settings)
+
+    async def run() -> tuple[int, dict[str, Any]]:
+        async with _make_client(settings, args) as client:
+            return await _send(client, draft)
+
+    code, outcome = asyncio.run(run())
+    outcome["campaign_id"] = draft.campaign_id
+    outcome["email_stats_id"] = draft.email_stats_id
+    outcome["scheduled_time"] = (
+        draft.scheduled_time.isoformat(timespec="seconds") if draft.scheduled_time else None
+    )
+    if args.json:
+        out.write(json.dumps(outcome, ensure_ascii=False) + "\n")
+    elif outcome["outcome"] == "queued":
+        who = draft.to_email or "the lead"
+        when = f" for {outcome['scheduled_time']}" if draft.scheduled_time else ""
+        mid = (
+            f"Message-ID {outcome['message_id']}"
+            if outcome["message_id"]
+            else "no Message-ID in SmartLead's answer"
+        )
+        out.write(f"queued: reply to {who} in campaign {draft.campaign_id}{when} ({mid})\n")
+        if outcome["warning"]:
+            err.write(f"smartlead-tui: warning: {outcome['warning']}\n")
+    else:
+        err.write(f"smartlead-tui: {outcome['outcome']}: {outcome['error']}\n")
+    return code
+
+
+# -- status -------------------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    import asyncio
+
+    from smartlead_tui.validation import ValidationError, normalize_message_id
+
+    ids: list[str] = []
+    problems = []
+    for raw in args.message_ids:
+        try:
+            ids.append(normalize_message_id(raw))
+        except ValidationError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UsageError("\n".join(problems))
+    _require_key(settings)
+
+    async def run() -> int:
+        async with _make_client(settings, args) as client:
+            if args.watch:
+                return await _watch(client, ids, settings, args, out, err)
+            return await _status_once(client, ids, args, out, err)
+
+    return asyncio.run(run())
+
+
+def _status_record(message_id: str, status: Any = None, error: Any = None) -> dict[str, Any]:
+    if status is not None:
+        record = status.to_dict()
+        record["final"] = status.is_terminal
+        return record
+    from smartlead_tui.api.errors import NotFoundError
+
+    return {
+        "message_id": message_id,
+        "status": "NOT_FOUND" if isinstance(error, NotFoundError) else "ERROR",
+        "error": str(error),
+        "final": False,
+    }
+
+
+def _print_status(record: dict[str, Any], out: TextIO, *, as_json: bool) -> None:
+    if as_json:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+        return
+    if "error" in record:
+        out.write(f"{record['message_id']}  {record['status']}  {record['error']}\n")
+    else:
+        out.write(
+            f"{record['message_id']}  {record['status']}  {record['status_message'] or '-'}"
+            f"  event {record['event_time'] or '-'}  scheduled {record['scheduled_time'] or '-'}\n"
+        )
+    out.flush()
+
+
+async def _status_once(
+    client: SmartLeadClient, ids: list[str], args: argparse.Namespace, out: TextIO, err: TextIO
+) -> int:
+    from smartlead_tui.api.errors import ApiError, AuthError
+
+    records = []
+    code = EXIT_OK
+    for message_id in ids:
+        try:
+            records.append(_status_record(message_id, await client.reply_status(message_id)))
+        except AuthError:
+            raise
+        except ApiError as exc:
+            records.append(_status_record(message_id, error=exc))
+            code = EXIT_FAILED
+    if args.json:
+        out.write(
+            json.dumps(records if len(records) > 1 else records[0], ensure_ascii=False) + "\n"
+        )
+    else:
+        for record in records:
+            _print_status(record, out, as_json=False)
+    return code
+
+
+async def _watch(
+    client: SmartLeadClient,
+    ids: list[str],
+    settings: Settings,
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Poll until every reply is final, printing each change; 404s get a grace period."""
+    import asyncio
+    import time
+
+    from smartlead_tui.api.errors import ApiError, AuthError, NotFoundError, RateLimitedError
+
+    started = time.monotonic()
+    interval = {mid: settings.poll_interval_seconds for mid in ids}
+    due = dict.fromkeys(ids, 0.0)
+    last: dict[str, tuple[str, str]] = {}
+    pending = list(ids)
+    failed: set[str] = set()
+    while pending:
+        now = time.monotonic()
+        if now - started > args.timeout:
+            err.write(
+                f"smartlead-tui: gave up after {args.timeout:g} s; {len(pending)} not final yet\n"
+            )
+            return EXIT_FAILED
+        for message_id in [m for m in pending if due[m] <= now]:
+            try:
+                status = await client.reply_status(message_id, background=True)
+                record = _status_record(message_id, status)
+            except AuthError:
+                raise
+            except RateLimitedError as exc:
+                record = _status_record(message_id, error=exc)
+            except NotFoundError as exc:
+                record = _status_record(message_id, error=exc)
+                if time.monotonic() - started > settings.not_found_grace_seconds:
+                    failed.add(message_id)
+                    pending.remove(message_id)
+            except ApiError as exc:
+                record = _status_record(message_id, error=exc)
+            key = (record["status"], record.get("status_message") or record.get("error", ""))
+            if last.get(message_id) != key:
+                last[message_id] = key
+                _print_status(record, out, as_json=args.json)
+            if record["final"]:
+                pending.remove(message_id)
+                continue
+            due[message_id] = time.monotonic() + interval[message_id]
+            interval[message_id] = min(
+                interval[message_id] * 1.5, settings.poll_backoff_cap_seconds
+            )
+        if pending:
+            next_due = min(due[m] for m in pending)
+            await asyncio.sleep(max(0.05, next_due - time.monotonic()))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+# -- sandbox, TUI -------------------------------------------------------------------------------
+
+
+def cmd_sandbox(args: argparse.Namespace, out: TextIO) -> int:
+    from smartlead_tui.sandbox import SandboxServer
+
+    server = SandboxServer(port=args.port, api_key=args.api_key).start()
+    out.write(
+        f"SmartLead sandbox listening on {server.base_url}\n"
+        f"  export SMARTLEAD_BASE_URL={server.base_url}\n"
+        f"  export SMARTLEAD_API_KEY={server.api_key}\n"
+        "Press Ctrl-C to stop.\n"
+    )
+    out.flush()
+    try:
+        server.serve_forever_blocking()
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+def cmd_tui(args: argparse.Namespace, settings: Settings, warnings: list[str]) -> int:
+    from smartlead_tui.tui.app import run_app
+
+    return run_app(settings, warnings=warnings, demo=bool(getattr(args, "demo", False)))
+
+
+def _require_key(settings: Settings) -> None:
+    if not settings.api_key:
+        raise UsageError(
+            "no API key: set SMARTLEAD_API_KEY, run `smartlead-tui config set api_key KEY`, "
+            "or add --demo to use the sandbox"
+        )
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    stdin = stdin or sys.stdin
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from smartlead_tui.logs import setup_logging
+
+    setup_logging()
+    sandbox = None
+    try:
+        if args.command == "sandbox":
+            return cmd_sandbox(args, out)
+        if args.command == "config":
+            from smartlead_tui.config_cli import run_config_command
+
+            return run_config_command(args, out=out, err=err)
+        settings, warnings = _load(args)
+        if getattr(args, "base_url", None):
+            from smartlead_tui.config import validate_base_url
+
+            validate_base_url(args.base_url)
+        for warning in warnings:
+            if args.command is not None:
+                err.write(f"smartlead-tui: warning: {warning}\n")
+        demo = bool(getattr(args, "demo", False)) or (
+            args.command is None and not settings.api_key and not getattr(args, "base_url", None)
+        )
+        if demo:
+            sandbox = _start_demo_sandbox()
+            settings = _settings_for_demo(settings, sandbox)
+            args.base_url = None
+            args.demo = True
+        if args.command == "send":
+            return cmd_send(args, settings, out, err, stdin)
+        if args.command == "status":
+            return cmd_status(args, settings, out, err)
+        return cmd_tui(args, settings, warnings)
+    except KeyboardInterrupt:
+        err.write("smartlead-tui: interrupted\n")
+        return EXIT_INTERRUPTED
+    except UsageError as exc:
+        for line in str(exc).splitlines():
+            err.write(f"smartlead-tui: {line}\n")
+        return EXIT_USAGE
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        return _report_unexpected(exc, err)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def _report_unexpected(exc: Exception, err: TextIO) -> int:
+    import logging
+
+    from smartlead_tui.api.errors import ApiError
+    from smartlead_tui.config import ConfigError
+    from smartlead_tui.redact import redact
+
+    if isinstance(exc, ConfigError):
+        err.write(f"smartlead-tui: {redact(exc)}\n")
+        return EXIT_USAGE
+    if isinstance(exc, ApiError):
+        err.write(f"smartlead-tui: {redact(exc)}\n")
+        return EXIT_FAILED
+    logging.getLogger("smartlead_tui").error("unexpected error", exc_info=exc)
+    err.write(
+        f"smartlead-tui: unexpected error ({type(exc).__name__}): {redact(exc)}; "
+        "details are in the log file\n"
+    )
+    return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os._exit(main())

@@ -1,0 +1,78 @@
+"""The Textual application: screens, global bindings, and the one API client they share."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from smartlead_tui import __version__
+from smartlead_tui.tui.screens.help import HelpScreen
+from smartlead_tui.tui.screens.home import HomeScreen
+
+if TYPE_CHECKING:
+    from smartlead_tui.api.client import SmartLeadClient
+    from smartlead_tui.config import Settings
+
+
+class SmartleadApp(App[int]):
+    """Holds settings and the shared client; screens do the arranging and displaying."""
+
+    TITLE = "smartlead-tui"
+    SUB_TITLE = f"v{__version__}"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("f1", "help", "Help", id="help"),
+        Binding("question_mark", "help", "Help", id="help-alt", show=False),
+    ]
+
+    def __init__(
+        self, settings: Settings, *, warnings: list[str] | None = None, demo: bool = False
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.startup_warnings = list(warnings or [])
+        self.demo = demo
+        self._client: SmartLeadClient | None = None
+        if settings.keymap:
+            self.set_keymap(dict(settings.keymap))
+
+    @property
+    def client(self) -> SmartLeadClient:
+        """Created on first use so start-up does not pay for httpx."""
+        if self._client is None:
+            from smartlead_tui.api.client import SmartLeadClient
+            from smartlead_tui.api.limiter import RequestBudget
+
+            self._client = SmartLeadClient(
+                self.settings.api_key or "",
+                base_url=self.settings.base_url,
+                send_endpoint=self.settings.send_endpoint,  # type: ignore[arg-type]
+                budget=RequestBudget(self.settings.requests_per_minute, self.settings.burst_per_2s),
+                connect_timeout=self.settings.connect_timeout_seconds,
+                read_timeout=self.settings.read_timeout_seconds,
+            )
+        return self._client
+
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.push_screen(HomeScreen())
+        for warning in self.startup_warnings:
+            self.notify(warning, title="Configuration", severity="warning", markup=False)
+
+    async def on_unmount(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def run_app(settings: Settings, *, warnings: list[str] | None = None, demo: bool = False) -> int:
+    app = SmartleadApp(settings, warnings=warnings, demo=demo)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,53 @@
+"""Help: every active key binding, with what it does."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the bindings of the screen below plus the app's, so it never goes stale."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 70; max-width: 100%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 1 2;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="close-help"),
+        Binding("f1", "close", "Close", show=False),
+        Binding("q", "close", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self._help_text(), markup=False)
+
+    def _help_text(self) -> str:
+        lines = ["smartlead-tui keys", ""]
+        seen: set[str] = set()
+        screens = [s for s in self.app.screen_stack if s is not self]
+        below = screens[-1] if screens else None
+        sources = [below] if below is not None else []
+        sources.append(self.app)
+        for source in sources:
+            for bindings in source._bindings.key_to_bindings.values():  # type: ignore[union-attr]
+                for binding in bindings:
+                    if not binding.description or binding.action in seen:
+                        continue
+                    seen.add(binding.action)
+                    display = self.app.get_key_display(binding)
+                    lines.append(f"  {display:<12} {binding.description}")
+        lines += ["", "  ctrl+p       Command palette", "", "escape closes this help."]
+        return "\n".join(lines)
+
+    def action_close(self) -> None:
+        self.dismiss()
