@@ -12,8 +12,12 @@ from smartlead_tui.tui.screens.help import HelpScreen
 from smartlead_tui.tui.screens.home import HomeScreen
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+    from pathlib import Path
+
     from smartlead_tui.api.client import SmartLeadClient
     from smartlead_tui.config import Settings
+    from smartlead_tui.outbox.store import Store
 
 
 class SmartleadApp(App[int]):
@@ -56,6 +60,26 @@ class SmartleadApp(App[int]):
             )
         return self._client
 
+    @property
+    def store(self) -> Store:
+        """The outbox/draft store (SQLite in the user data dir, or `store_path` in tests)."""
+        if self._store is None:
+            from smartlead_tui.config import data_dir
+            from smartlead_tui.outbox.store import STORE_FILENAME, Store
+
+            path = self._store_path
+            if path is None:
+                path = (data_dir() / "demo" if self.demo else data_dir()) / STORE_FILENAME
+            self._store = Store(path)
+        return self._store
+
+    @property
+    def timezone(self) -> tzinfo:
+        """The zone schedule times are typed and shown in (config `timezone`)."""
+        from smartlead_tui.config import resolve_timezone
+
+        return resolve_timezone(self.settings.timezone)
+
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
@@ -66,6 +90,8 @@ class SmartleadApp(App[int]):
     async def on_unmount(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+        if self._store is not None:
+            self._store.close()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
