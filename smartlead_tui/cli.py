@@ -556,7 +556,7 @@ def main(
         if args.command == "config":
             from smartlead_tui.config_cli import run_config_command
 
-            return run_config_command(args, out=out, err=err)
+            return run_config_command(args, out=out, err=err, stdin=stdin)
         settings, warnings = _load(args)
         if getattr(args, "base_url", None):
             from smartlead_tui.config import validate_base_url

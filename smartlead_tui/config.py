@@ -476,7 +476,7 @@ def _cross_check(values: Mapping[str, Any], prefix: str, errors: list[str]) -> N
 
 def _check_document(doc: Mapping[str, Any]) -> _Report:
     report = _Report()
-    top_keys = [name for name in SCHEMA]
+    top_keys = list(SCHEMA)
     report.top = _check_table(doc, "", top_keys, report.top_errors, report.warnings)
 
     for binding, keys in (report.top.pop("keymap", None) or {}).items():

@@ -346,36 +346,54 @@ def _edit(path: Path, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     def keep_copy_note() -> None:
         err.write(f"{PROG}: {path} was not changed; your edits are kept in {copy}\n")
 
-    while True:
-        try:
-            status = subprocess.run([*editor, str(copy)], check=False).returncode
-        except OSError as exc:
-            _error(err, f"cannot run editor {editor[0]!r}: {exc.strerror or exc}")
+    def finish(edited: bytes | None) -> None:
+        """Drop the copy when it holds nothing new; otherwise say where it is."""
+        if edited is None or edited == start:
             copy.unlink(missing_ok=True)
-            return 1
-        edited = copy.read_bytes()
-        if status != 0:
-            _error(err, f"editor {editor[0]!r} exited with status {status}")
-            if edited != start:
-                keep_copy_note()
-            else:
-                copy.unlink(missing_ok=True)
-            return 1
-        if edited == start:
-            copy.unlink(missing_ok=True)
-            out.write(f"no changes ({path})\n")
-            return 0
-        try:
-            doc = config.parse_config_bytes(edited, path)
-            warnings = config.check_document(doc, path)
-        except ConfigError as exc:
-            _error(err, str(exc))
-            if stdin.isatty() and _ask_again(err, stdin):
-                continue
+        else:
             keep_copy_note()
-            return 2
-        config.write_config_bytes(path, edited)
-        copy.unlink(missing_ok=True)
-        _warn(err, warnings)
-        out.write(f"saved {path}\n")
-        return 0
+
+    edited: bytes | None = None
+    try:
+        while True:
+            try:
+                status = subprocess.run([*editor, str(copy)], check=False).returncode
+            except OSError as exc:
+                _error(err, f"cannot run editor {editor[0]!r}: {exc.strerror or exc}")
+                finish(edited)
+                return 1
+            try:
+                edited = copy.read_bytes()
+            except OSError as exc:
+                _error(err, f"cannot read the edited copy {copy}: {exc.strerror or exc}")
+                return 1
+            if status != 0:
+                _error(err, f"editor {editor[0]!r} exited with status {status}")
+                finish(edited)
+                return 1
+            if edited == start:
+                finish(edited)
+                out.write(f"no changes ({path})\n")
+                return 0
+            try:
+                doc = config.parse_config_bytes(edited, path)
+                warnings = config.check_document(doc, path)
+            except ConfigError as exc:
+                _error(err, str(exc))
+                if stdin.isatty() and _ask_again(err, stdin):
+                    continue
+                finish(edited)
+                return 2
+            try:
+                config.write_config_bytes(path, edited)
+            except ConfigError as exc:
+                _error(err, str(exc))
+                finish(edited)
+                return exc.exit_code
+            copy.unlink(missing_ok=True)
+            _warn(err, warnings)
+            out.write(f"saved {path}\n")
+            return 0
+    except KeyboardInterrupt:
+        finish(edited)
+        raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -33,13 +33,20 @@ class SmartleadApp(App[int]):
     ]
 
     def __init__(
-        self, settings: Settings, *, warnings: list[str] | None = None, demo: bool = False
+        self,
+        settings: Settings,
+        *,
+        warnings: list[str] | None = None,
+        demo: bool = False,
+        store_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.startup_warnings = list(warnings or [])
         self.demo = demo
         self._client: SmartLeadClient | None = None
+        self._store: Store | None = None
+        self._store_path = store_path
         if settings.keymap:
             self.set_keymap(dict(settings.keymap))
 
@@ -92,6 +99,34 @@ class SmartleadApp(App[int]):
             await self._client.aclose()
         if self._store is not None:
             self._store.close()
+
+    def open_compose(self, prefill: dict[str, Any] | None = None) -> None:
+        """Open the compose screen, prefilled for a thread when `prefill` is given."""
+        from smartlead_tui.tui.screens.compose import ComposeScreen
+
+        self.push_screen(ComposeScreen(prefill=prefill))
+
+    def open_outbox(self) -> None:
+        """Open the live status panel (or return to it if it is already open)."""
+        from smartlead_tui.tui.screens.outbox import OutboxScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, OutboxScreen):
+                while self.screen is not screen:
+                    self.pop_screen()
+                return
+        self.push_screen(OutboxScreen())
+
+    def open_inbox(self) -> None:
+        """Return to the inbox, the home screen."""
+        from smartlead_tui.tui.screens.inbox import InboxScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen):
+                while self.screen is not screen:
+                    self.pop_screen()
+                return
+        self.push_screen(InboxScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

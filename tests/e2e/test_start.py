@@ -1,0 +1,51 @@
+"""The installed command, started in tmux the way the README says, used with keys only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.tmux import TmuxSession, needs_tmux
+
+pytestmark = [needs_tmux, pytest.mark.e2e]
+
+
+@pytest.fixture
+def tmux_factory(tmp_path: Path) -> Iterator[list[TmuxSession]]:
+    sessions: list[TmuxSession] = []
+    yield sessions
+    for session in sessions:
+        session.close()
+
+
+@pytest.mark.parametrize(("size", "term"), [((120, 40), "xterm-256color"), ((80, 24), "xterm")])
+def test_first_start_without_a_key_runs_the_demo(
+    tmp_path: Path, tmux_factory: list[TmuxSession], size: tuple[int, int], term: str
+) -> None:
+    session = TmuxSession(tmp_path, width=size[0], height=size[1], term=term)
+    tmux_factory.append(session)
+    session.start()  # no key, no --demo: the README's first command lands here
+    screen = session.wait_for("demo sandbox")
+    assert "Traceback" not in screen
+    session.keys("c")
+    session.wait_for("Connection works")
+    session.keys("F1")
+    session.wait_for("smartlead-tui keys")
+    session.keys("Escape")
+    session.keys("C-q")
+    session.wait_for("EXITED:0")
+
+
+def test_bad_config_gives_a_message_not_a_traceback(
+    tmp_path: Path, tmux_factory: list[TmuxSession]
+) -> None:
+    config_dir = tmp_path / "config" / "smartlead-tui"
+    config_dir.mkdir(parents=True)
+    (config_dir / "config.toml").write_text("api_key = 'unterminated\n", encoding="utf-8")
+    session = TmuxSession(tmp_path)
+    tmux_factory.append(session)
+    session.start("send --campaign-id 1 --email-stats-id x --body hi")
+    screen = session.wait_for("EXITED:2")
+    assert "invalid TOML at line" in screen and "Traceback" not in screen

@@ -1,0 +1,100 @@
+"""A tiny driver for the real `smartlead-tui` command inside tmux, as a person would use it."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+TMUX = shutil.which("tmux")
+needs_tmux = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
+
+
+def command_path() -> str:
+    """The console script installed next to this interpreter (what the README installs)."""
+    exe = Path(sys.executable).with_name("smartlead-tui")
+    return str(exe) if exe.exists() else f"{shlex.quote(sys.executable)} -m smartlead_tui"
+
+
+class TmuxSession:
+    def __init__(
+        self,
+        home: Path,
+        *,
+        width: int = 120,
+        height: int = 40,
+        term: str = "xterm-256color",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.socket = f"slt-{uuid.uuid4().hex[:8]}"
+        self.name = "app"
+        self.width, self.height, self.term = width, height, term
+        self.env = {
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "TERM": term,
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_DATA_HOME": str(home / "data"),
+            "XDG_STATE_HOME": str(home / "state"),
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            **(env or {}),
+        }
+
+    def _tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        assert TMUX is not None
+        return subprocess.run(
+            [TMUX, "-u", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            check=check,
+            env=self.env,
+        )
+
+    def start(self, args: str = "") -> TmuxSession:
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
+        shell = f"env -i {exports} {command_path()} {args}; echo EXITED:$?; sleep 30"
+        self._tmux(
+            "new-session",
+            "-d",
+            "-s",
+            self.name,
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            shell,
+        )
+        return self
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self._tmux("send-keys", "-t", self.name, key)
+            time.sleep(0.05)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-t", self.name, "-l", text)
+
+    def screen(self) -> str:
+        result = self._tmux("capture-pane", "-p", "-J", "-t", self.name, check=False)
+        return result.stdout
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} did not appear within {timeout} s; screen:\n{screen}")
+
+    def close(self) -> None:
+        self._tmux("kill-server", check=False)
