@@ -164,10 +164,9 @@ def _make_client(settings: Settings, args: argparse.Namespace) -> SmartLeadClien
     from smartlead_tui.api.client import SmartLeadClient
     from smartlead_tui.api.limiter import RequestBudget
 
-    base_url = getattr(args, "base_url", None) or settings.base_url
     return SmartLeadClient(
         settings.api_key or "",
-        base_url=base_url,
+        base_url=settings.base_url,
         send_endpoint=settings.send_endpoint,  # type: ignore[arg-type]
         budget=RequestBudget(settings.requests_per_minute, settings.burst_per_2s),
         connect_timeout=settings.connect_timeout_seconds,
@@ -175,10 +174,14 @@ def _make_client(settings: Settings, args: argparse.Namespace) -> SmartLeadClien
     )
 
 
-def _settings_for_demo(settings: Settings, sandbox: SandboxServer) -> Settings:
+def _with(settings: Settings, **changes: Any) -> Settings:
     import dataclasses
 
-    return dataclasses.replace(
+    return dataclasses.replace(settings, **changes)
+
+
+def _settings_for_demo(settings: Settings, sandbox: SandboxServer) -> Settings:
+    return _with(
         settings, api_key=sandbox.api_key, api_key_source="demo", base_url=sandbox.base_url
     )
 
@@ -517,12 +520,6 @@ def cmd_sandbox(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_tui(args: argparse.Namespace, settings: Settings, warnings: list[str]) -> int:
-    from smartlead_tui.tui.app import run_app
-
-    return run_app(settings, warnings=warnings, demo=bool(getattr(args, "demo", False)))
-
-
 def _require_key(settings: Settings) -> None:
     if not settings.api_key:
         raise UsageError(
@@ -557,17 +554,30 @@ def main(
             from smartlead_tui.config_cli import run_config_command
 
             return run_config_command(args, out=out, err=err, stdin=stdin)
-        settings, warnings = _load(args)
+        config_error = None
+        try:
+            settings, warnings = _load(args)
+        except Exception as exc:
+            from smartlead_tui.config import ConfigError, Settings, config_path
+
+            if args.command is not None or not isinstance(exc, ConfigError):
+                raise
+            # The TUI still opens, in demo mode, on the settings screen that shows the error;
+            # the broken file is left exactly as it is.
+            config_error = str(exc)
+            settings = Settings(config_path=config_path(getattr(args, "config", None)))
+            warnings = []
         if getattr(args, "base_url", None):
             from smartlead_tui.config import validate_base_url
 
             validate_base_url(args.base_url)
+            settings = _with(settings, base_url=validate_base_url(args.base_url))
         for warning in warnings:
             if args.command is not None:
                 err.write(f"smartlead-tui: warning: {warning}\n")
-        demo = bool(getattr(args, "demo", False)) or (
-            args.command is None and not settings.api_key and not getattr(args, "base_url", None)
-        )
+        account_settings = settings
+        first_run = args.command is None and not settings.api_key and not args.demo
+        demo = bool(args.demo) or (args.command is None and not settings.api_key)
         if demo:
             sandbox = _start_demo_sandbox()
             settings = _settings_for_demo(settings, sandbox)
@@ -577,7 +587,16 @@ def main(
             return cmd_send(args, settings, out, err, stdin)
         if args.command == "status":
             return cmd_status(args, settings, out, err)
-        return cmd_tui(args, settings, warnings)
+        from smartlead_tui.tui.app import run_app
+
+        return run_app(
+            settings,
+            warnings=warnings,
+            demo=demo,
+            account_settings=account_settings,
+            first_run=first_run and config_error is None,
+            config_error=config_error,
+        )
     except KeyboardInterrupt:
         err.write("smartlead-tui: interrupted\n")
         return EXIT_INTERRUPTED

@@ -1203,3 +1203,47 @@ def template_text() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# The settings screen: validate one field as it is typed, save many at once
+# --------------------------------------------------------------------------------------------
+
+
+def validate_setting(key: str, raw: str) -> Any:
+    """Type and check one setting typed as text; ConfigError names the key and what is expected.
+
+    The settings screen calls this on every keystroke, so it does no I/O.
+    """
+    _parts, spec = spec_for_key(key)
+    if spec is None:
+        raise ConfigError(f"{key} cannot be edited here", key=key)
+    value = parse_value(key, spec, raw)
+    errors: list[str] = []
+    checked = _check_value("", spec, value, errors)
+    if errors:
+        raise ConfigError(errors[0], key=key)
+    return checked
+
+
+def save_settings_values(
+    path: Path, values: Mapping[str, Any], *, profile: str | None = None
+) -> dict[str, Any]:
+    """Write several settings in one atomic write (one `.bak`), into the profile when given.
+
+    A value of None removes the key, so the default (or the top level) applies again.
+    """
+    path = Path(path)
+    doc = read_config_document(path)
+    target: dict[str, Any] = doc
+    if profile:
+        target = doc.setdefault("profiles", {}).setdefault(profile, {})
+    for key, value in values.items():
+        if profile and key in TOP_LEVEL_ONLY_KEYS:
+            raise ConfigError(f"{key} can only be set at the top level", key=key)
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+    write_config_document(path, doc)
+    return doc

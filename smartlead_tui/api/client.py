@@ -407,6 +407,23 @@ class SmartLeadClient:
         self.budget.note_remaining(remaining, reset)
 
 
+CONNECTION_CHECK_ID = "<connection-check@smartlead-tui.invalid>"
+
+
+async def check_connection(client: SmartLeadClient) -> tuple[bool, str]:
+    """Check the key with no side effects: look up the status of a made-up Message-ID.
+
+    404 means SmartLead accepted the key (and has no such reply); 401 means it did not.
+    """
+    try:
+        await client.reply_status(CONNECTION_CHECK_ID)
+    except NotFoundError:
+        return True, "Connection works: SmartLead accepted the API key."
+    except ApiError as exc:
+        return False, str(exc)
+    return True, "Connection works."
+
+
 # -- response helpers (pure) -----------------------------------------------------------------
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
 
 from smartlead_tui import __version__
 from smartlead_tui.tui.screens.help import HelpScreen
@@ -20,6 +23,10 @@ if TYPE_CHECKING:
     from smartlead_tui.outbox.store import Store
 
 
+class SettingsChanged(Message):
+    """Posted to every screen after the settings (key, profile, demo/real) were replaced."""
+
+
 class SmartleadApp(App[int]):
     """Holds settings and the shared client; screens do the arranging and displaying."""
 
@@ -30,6 +37,7 @@ class SmartleadApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1", "help", "Help", id="help"),
         Binding("question_mark", "help", "Help", id="help-alt", show=False),
+        Binding("f2", "settings", "Settings", id="settings"),
     ]
 
     def __init__(
@@ -39,11 +47,19 @@ class SmartleadApp(App[int]):
         warnings: list[str] | None = None,
         demo: bool = False,
         store_path: Path | None = None,
+        account_settings: Settings | None = None,
+        first_run: bool = False,
+        config_error: str | None = None,
     ) -> None:
+        """`account_settings` are the settings of the user's real account (no demo swap):
+        the welcome and settings screens test and save against those."""
         super().__init__()
         self.settings = settings
+        self.account_settings = account_settings or settings
         self.startup_warnings = list(warnings or [])
         self.demo = demo
+        self.first_run = first_run
+        self.config_error = config_error
         self._client: SmartLeadClient | None = None
         self._store: Store | None = None
         self._store_path = store_path
@@ -54,17 +70,7 @@ class SmartleadApp(App[int]):
     def client(self) -> SmartLeadClient:
         """Created on first use so start-up does not pay for httpx."""
         if self._client is None:
-            from smartlead_tui.api.client import SmartLeadClient
-            from smartlead_tui.api.limiter import RequestBudget
-
-            self._client = SmartLeadClient(
-                self.settings.api_key or "",
-                base_url=self.settings.base_url,
-                send_endpoint=self.settings.send_endpoint,  # type: ignore[arg-type]
-                budget=RequestBudget(self.settings.requests_per_minute, self.settings.burst_per_2s),
-                connect_timeout=self.settings.connect_timeout_seconds,
-                read_timeout=self.settings.read_timeout_seconds,
-            )
+            self._client = make_client(self.settings)
         return self._client
 
     @property
@@ -88,17 +94,49 @@ class SmartleadApp(App[int]):
         return resolve_timezone(self.settings.timezone)
 
     def on_mount(self) -> None:
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
+        self._apply_theme()
         self.push_screen(HomeScreen())
         for warning in self.startup_warnings:
             self.notify(warning, title="Configuration", severity="warning", markup=False)
+        if self.config_error is not None:
+            from smartlead_tui.tui.screens.settings import SettingsScreen
+
+            self.push_screen(SettingsScreen(file_error=self.config_error))
+        elif self.first_run:
+            from smartlead_tui.tui.screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen())
 
     async def on_unmount(self) -> None:
         if self._client is not None:
             await self._client.aclose()
         if self._store is not None:
             self._store.close()
+
+    async def apply_settings(self, settings: Settings, *, demo: bool) -> None:
+        """Switch account, profile or demo/real mode without restarting the app."""
+        old_client, self._client = self._client, None
+        old_store = self._store
+        if demo != self.demo and old_store is not None:
+            old_store.close()
+            self._store = None
+        self.settings = settings
+        self.demo = demo
+        if not demo:
+            self.account_settings = settings
+        self._apply_theme()
+        if settings.keymap:
+            self.set_keymap(dict(settings.keymap))
+        if old_client is not None:
+            await old_client.aclose()
+        for screen in self.screen_stack:
+            screen.post_message(SettingsChanged())
+
+    def _apply_theme(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+
+    # -- navigation ------------------------------------------------------------------------------
 
     def open_compose(self, prefill: dict[str, Any] | None = None) -> None:
         """Open the compose screen, prefilled for a thread when `prefill` is given."""
@@ -110,30 +148,71 @@ class SmartleadApp(App[int]):
         """Open the live status panel (or return to it if it is already open)."""
         from smartlead_tui.tui.screens.outbox import OutboxScreen
 
-        for screen in self.screen_stack:
-            if isinstance(screen, OutboxScreen):
-                while self.screen is not screen:
-                    self.pop_screen()
-                return
-        self.push_screen(OutboxScreen())
+        self._open_single(OutboxScreen)
 
     def open_inbox(self) -> None:
         """Return to the inbox, the home screen."""
         from smartlead_tui.tui.screens.inbox import InboxScreen
 
+        self._open_single(InboxScreen)
+
+    def _open_single(self, screen_type: type[Screen[Any]]) -> None:
+        """Go back to an open screen of this type rather than stacking a second copy."""
         for screen in self.screen_stack:
-            if isinstance(screen, InboxScreen):
+            if isinstance(screen, screen_type):
                 while self.screen is not screen:
                     self.pop_screen()
                 return
-        self.push_screen(InboxScreen())
+        self.push_screen(screen_type())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_settings(self) -> None:
+        from smartlead_tui.tui.screens.settings import SettingsScreen
 
-def run_app(settings: Settings, *, warnings: list[str] | None = None, demo: bool = False) -> int:
-    app = SmartleadApp(settings, warnings=warnings, demo=demo)
+        self._open_single(SettingsScreen)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Settings", "Edit settings, switch profile, test the key", self.action_settings
+        )
+        yield SystemCommand("Help", "Every key binding", self.action_help)
+
+
+def make_client(settings: Settings) -> SmartLeadClient:
+    """One client per settings: shared budget, timeouts and endpoint from the config."""
+    from smartlead_tui.api.client import SmartLeadClient
+    from smartlead_tui.api.limiter import RequestBudget
+
+    return SmartLeadClient(
+        settings.api_key or "",
+        base_url=settings.base_url,
+        send_endpoint=settings.send_endpoint,  # type: ignore[arg-type]
+        budget=RequestBudget(settings.requests_per_minute, settings.burst_per_2s),
+        connect_timeout=settings.connect_timeout_seconds,
+        read_timeout=settings.read_timeout_seconds,
+    )
+
+
+def run_app(
+    settings: Settings,
+    *,
+    warnings: list[str] | None = None,
+    demo: bool = False,
+    account_settings: Settings | None = None,
+    first_run: bool = False,
+    config_error: str | None = None,
+) -> int:
+    app = SmartleadApp(
+        settings,
+        warnings=warnings,
+        demo=demo,
+        account_settings=account_settings,
+        first_run=first_run,
+        config_error=config_error,
+    )
     app.run()
     return app.return_code or 0

@@ -27,8 +27,10 @@ def test_first_start_without_a_key_runs_the_demo(
     session = TmuxSession(tmp_path, width=size[0], height=size[1], term=term)
     tmux_factory.append(session)
     session.start()  # no key, no --demo: the README's first command lands here
-    screen = session.wait_for("demo sandbox")
+    screen = session.wait_for("Welcome to smartlead-tui")
     assert "Traceback" not in screen
+    session.keys("Escape")  # continue in demo mode
+    session.wait_for("demo sandbox")
     session.keys("c")
     session.wait_for("Connection works")
     session.keys("F1")
@@ -36,6 +38,34 @@ def test_first_start_without_a_key_runs_the_demo(
     session.keys("Escape")
     session.keys("C-q")
     session.wait_for("EXITED:0")
+
+
+def test_first_run_wrong_key_then_right_key(tmp_path: Path,
+                                            tmux_factory: list[TmuxSession]) -> None:
+    from smartlead_tui.sandbox import SandboxServer
+
+    with SandboxServer(api_key="sk-e2e-right-key-42") as sandbox:
+        session = TmuxSession(tmp_path, width=80, height=24,
+                              env={"SMARTLEAD_BASE_URL": sandbox.base_url})
+        tmux_factory.append(session)
+        session.start()
+        session.wait_for("Welcome to smartlead-tui")
+        session.type("sk-e2e-wrong-key")
+        session.keys("Enter")
+        screen = session.wait_for("rejected the API key (401)")
+        assert "sk-e2e-wrong-key" not in screen
+        session.keys("C-u")
+        session.type("sk-e2e-right-key-42")
+        session.keys("Enter")
+        screen = session.wait_for("Connected to: http://127.0.0.1")
+        assert "sk-e2e-right-key-42" not in screen
+        session.keys("c")
+        session.wait_for("Connection works")
+        session.keys("C-q")
+        session.wait_for("EXITED:0")
+    config = tmp_path / "config" / "smartlead-tui" / "config.toml"
+    assert 'api_key = "sk-e2e-right-key-42"' in config.read_text()
+    assert config.stat().st_mode & 0o777 == 0o600
 
 
 def test_bad_config_gives_a_message_not_a_traceback(

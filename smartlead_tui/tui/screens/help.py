@@ -46,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
                     seen.add(binding.action)
                     display = self.app.get_key_display(binding)
                     lines.append(f"  {display:<12} {binding.description}")
-        lines += ["", "  ctrl+p       Command palette", "", "escape closes this help."]
+        lines += ["", "escape closes this help."]
         return "\n".join(lines)
 
     def action_close(self) -> None:

@@ -44,6 +44,13 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._show_connection()
+
+    def on_settings_changed(self) -> None:
+        self._show_connection()
+        self.query_one("#check-result", Static).update("")
+
+    def _show_connection(self) -> None:
         app: SmartleadApp = self.app  # type: ignore[assignment]
         from smartlead_tui.config import mask_key
 
@@ -57,8 +64,7 @@ class HomeScreen(Screen[None]):
         if settings.profile:
             lines.append(f"Profile:      {settings.profile}")
         self.query_one("#connection", Static).update("\n".join(lines))
-        if app.demo:
-            self.sub_title = "DEMO"
+        self.sub_title = "DEMO" if app.demo else (settings.profile or "")
 
     def action_check_connection(self) -> None:
         self.query_one("#check-result", Static).update("Checking…")
@@ -66,18 +72,9 @@ class HomeScreen(Screen[None]):
 
     @work(exclusive=True, group="check-connection")
     async def check_connection(self) -> None:
-        """A reply-status lookup of a made-up Message-ID: 404 means the key works, 401 not."""
-        from smartlead_tui.api.errors import ApiError, AuthError, NotFoundError
+        from smartlead_tui.api.client import check_connection
 
         app: SmartleadApp = self.app  # type: ignore[assignment]
-        result = self.query_one("#check-result", Static)
-        try:
-            await app.client.reply_status("<connection-check@smartlead-tui.invalid>")
-        except NotFoundError:
-            result.update("✓ Connection works: SmartLead accepted the API key.")
-        except AuthError as exc:
-            result.update(f"✗ {exc}")
-        except ApiError as exc:
-            result.update(f"✗ {exc}")
-        else:
-            result.update("✓ Connection works.")
+        ok, message = await check_connection(app.client)
+        mark = "✓" if ok else "✗"
+        self.query_one("#check-result", Static).update(f"{mark} {message}")
