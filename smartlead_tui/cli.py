@@ -75,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--api-key", default="sandbox-key", help="key the sandbox accepts (default sandbox-key)"
     )
 
+    serve = sub.add_parser(
+        "serve",
+        help="run the app in a web browser (textual-serve) on 127.0.0.1",
+        description="Serve the TUI to a browser on this machine. Each browser tab runs its own "
+        "app; nothing is reachable from other machines.",
+    )
+    _add_connection_options(serve, suppress=True)
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+
     from smartlead_tui.config_cli import add_config_parser
 
     add_config_parser(sub)
@@ -520,6 +529,30 @@ def cmd_sandbox(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    """The same app in a browser, for people who cannot open a terminal (loopback only)."""
+    import shlex
+
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise UsageError(
+            "browser mode needs textual-serve: pip install 'smartlead-tui[serve]'"
+        ) from None
+    command = [sys.executable, "-m", "smartlead_tui"]
+    for flag in ("config", "profile", "base_url"):
+        value = getattr(args, flag, None)
+        if value:
+            command += [f"--{flag.replace('_', '-')}", value]
+    if getattr(args, "demo", False):
+        command.append("--demo")
+    out.write(f"smartlead-tui in your browser: http://127.0.0.1:{args.port}  (Ctrl-C stops)\n")
+    out.flush()
+    Server(shlex.join(command), host="127.0.0.1", port=args.port,
+           title="smartlead-tui").serve()
+    return EXIT_OK
+
+
 def _require_key(settings: Settings) -> None:
     if not settings.api_key:
         raise UsageError(
@@ -550,6 +583,8 @@ def main(
     try:
         if args.command == "sandbox":
             return cmd_sandbox(args, out)
+        if args.command == "serve":
+            return cmd_serve(args, out)
         if args.command == "config":
             from smartlead_tui.config_cli import run_config_command
 
