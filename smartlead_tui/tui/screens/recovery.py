@@ -1,0 +1,236 @@
+"""Start-up recovery: drafts, replies held in the undo window, and sends cut short.
+
+After a crash, `kill -9` or a dropped SSH session the store still has everything; this modal
+offers it back. A held reply is never sent silently: the person chooses "send now" or "back to
+draft". Interrupted sends are shown as unknown, to be checked before any resend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from smartlead_tui.outbox.sender import lead_label_for
+from smartlead_tui.outbox.store import DraftRecord, OutboxEntry, Recovery, StoreError
+from smartlead_tui.tui.widgets.reply_sender import get_send_driver
+
+if TYPE_CHECKING:
+    from smartlead_tui.tui.app import SmartleadApp
+
+__all__ = ["RecoveryScreen", "offer_recovery"]
+
+
+def _preview(fields: dict[str, Any], width: int = 40) -> str:
+    body = " ".join(str(fields.get("body") or "").split())
+    if not body:
+        return "(empty body)"
+    return body if len(body) <= width else body[: width - 1] + "…"
+
+
+class RecoveryScreen(ModalScreen[None]):
+    """Lists what the last session left behind; each line says what its keys do."""
+
+    DEFAULT_CSS = """
+    RecoveryScreen { align: center middle; }
+    RecoveryScreen > #recovery {
+        width: 100; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $warning; border-title-align: center; background: $surface; padding: 0 1;
+    }
+    RecoveryScreen #recovery-intro { height: auto; margin-bottom: 1; }
+    RecoveryScreen #recovery-list { height: auto; max-height: 14; }
+    RecoveryScreen #recovery-help { height: auto; color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open in composer", id="recovery-open"),
+        Binding("s", "send_now", "Send now", id="recovery-send-now"),
+        Binding("d", "to_draft", "Back to draft", id="recovery-to-draft"),
+        Binding("escape", "later", "Later", id="recovery-later"),
+    ]
+
+    def __init__(self, recovery: Recovery) -> None:
+        super().__init__()
+        self.recovery = recovery
+        self._held: dict[str, OutboxEntry] = {f"held-{e.id}": e for e in recovery.held}
+        self._drafts: dict[str, DraftRecord] = {f"draft-{d.thread_key}": d for d in recovery.drafts}
+        self._unknown: dict[str, OutboxEntry] = {f"unknown-{e.id}": e for e in recovery.interrupted}
+
+    @property
+    def tz(self) -> tzinfo:
+        return self.app.timezone  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        box = Vertical(id="recovery")
+        box.border_title = "Recovered from the last session"
+        with box:
+            yield Static(self._intro(), id="recovery-intro", markup=False)
+            yield OptionList(*self._options(), id="recovery-list", markup=False)
+            yield Static(
+                "Held: s sends now, d puts it back into the drafts. Drafts: enter opens. "
+                "escape: decide later (everything stays saved).",
+                id="recovery-help",
+                markup=False,
+            )
+        yield Footer()
+
+    def _intro(self) -> str:
+        parts = []
+        if self._held:
+            parts.append(
+                f"{len(self._held)} reply(ies) were waiting in the undo window and have NOT been "
+                "sent."
+            )
+        if self._unknown:
+            parts.append(
+                f"{len(self._unknown)} send(s) were cut short: unknown — check the thread "
+                "before resending."
+            )
+        if self._drafts:
+            parts.append(f"{len(self._drafts)} draft(s) were saved.")
+        return " ".join(parts) or "Nothing to recover."
+
+    def _options(self) -> list[Option]:
+        options: list[Option] = []
+        for key, entry in self._held.items():
+            options.append(Option(self._held_text(entry), id=key))
+        for key, entry in self._unknown.items():
+            text = Text.assemble(
+                ("UNKNOWN ", "bold"),
+                f"{entry.lead_label or 'reply'} — {_preview(entry.fields)} — ",
+                "check the thread before resending",
+            )
+            options.append(Option(text, id=key))
+        for key, draft in self._drafts.items():
+            options.append(Option(self._draft_text(draft), id=key))
+        return options
+
+    def _held_text(self, entry: OutboxEntry) -> Text:
+        due = entry.hold_until.astimezone(self.tz).strftime("%H:%M:%S") if entry.hold_until else "?"
+        return Text.assemble(
+            ("HELD    ", "bold"),
+            f"{entry.lead_label or 'reply'} — {_preview(entry.fields)} — was due {due}, not sent",
+        )
+
+    def _draft_text(self, draft: DraftRecord) -> Text:
+        saved = draft.updated_at.astimezone(self.tz).strftime("%d %b %H:%M")
+        return Text.assemble(
+            ("DRAFT   ", "bold"),
+            f"{lead_label_for(draft.fields)} — {_preview(draft.fields)} — saved {saved}",
+        )
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def _current(self) -> str | None:
+        listing = self.query_one("#recovery-list", OptionList)
+        if listing.highlighted is None:
+            return None
+        return listing.get_option_at_index(listing.highlighted).id
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        key = self._current() or ""
+        if action in ("send_now", "to_draft"):
+            return key.startswith("held-")
+        if action == "open":
+            return key.startswith("draft-")
+        return True
+
+    def action_send_now(self) -> None:
+        key = self._current()
+        entry = self._held.pop(key, None) if key else None
+        if entry is None:
+            return
+        get_send_driver(self.app).send_now(entry.id)
+        self.notify(f"Sending the reply to {entry.lead_label or 'the lead'}…", markup=False)
+        self._remove(key)
+
+    def action_to_draft(self) -> None:
+        key = self._current()
+        entry = self._held.pop(key, None) if key else None
+        if entry is None:
+            return
+        restored = get_send_driver(self.app).undo(entry.id)
+        self._remove(key)
+        if restored is None:
+            self.notify("That reply is no longer held.", severity="warning", markup=False)
+            return
+        try:
+            draft = self.app.store.load_draft(restored.thread_key)  # type: ignore[attr-defined]
+        except StoreError:
+            draft = None
+        if draft is not None:
+            draft_key = f"draft-{draft.thread_key}"
+            self._drafts[draft_key] = draft
+            listing = self.query_one("#recovery-list", OptionList)
+            if draft_key in {
+                listing.get_option_at_index(i).id for i in range(listing.option_count)
+            }:
+                listing.replace_option_prompt(draft_key, self._draft_text(draft))
+            else:
+                listing.add_option(Option(self._draft_text(draft), id=draft_key))
+        self.notify("Back in the drafts: nothing was sent.", markup=False)
+
+    def action_open(self) -> None:
+        key = self._current()
+        draft = self._drafts.get(key) if key else None
+        if draft is None:
+            return
+        self.dismiss()
+        app: Any = self.app
+        opener = getattr(app, "open_compose", None)
+        if callable(opener):
+            opener(prefill=draft.fields)
+        else:  # pragma: no cover - the app always has open_compose
+            from smartlead_tui.tui.screens.compose import ComposeScreen
+
+            app.push_screen(ComposeScreen(prefill=draft.fields))
+
+    def action_later(self) -> None:
+        self.dismiss()
+
+    def _remove(self, key: str | None) -> None:
+        listing = self.query_one("#recovery-list", OptionList)
+        if key is not None:
+            with contextlib.suppress(OptionDoesNotExist):  # already gone
+                listing.remove_option(key)
+        self.query_one("#recovery-intro", Static).update(self._intro())
+        if listing.option_count == 0:
+            self.dismiss()
+        else:
+            self.refresh_bindings()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.refresh_bindings()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        # enter on an OptionList selects; a draft opens, other lines have their own keys.
+        event.stop()
+        if event.option.id and event.option.id.startswith("draft-"):
+            self.action_open()
+
+
+def offer_recovery(app: App[Any]) -> Recovery | None:
+    """Run `store.recover()` once per app and show this modal when anything came back.
+
+    Call it from the app's on_mount (after the first screen is pushed). Returns the Recovery,
+    or None when it already ran or the store failed (the failure is notified).
+    """
+    if getattr(app, "_smartlead_recovery_done", False):
+        return None
+    app._smartlead_recovery_done = True  # type: ignore[attr-defined]
+    smartlead: SmartleadApp = app  # type: ignore[assignment]
+    try:
+        recovery = smartlead.store.recover()
+    except StoreError as exc:
+        app.notify(f"Could not open the outbox store: {exc}", severity="error", markup=False)
+        return None
+    if recovery.held or recovery.drafts or recovery.interrupted:
+        app.push_screen(RecoveryScreen(recovery))
+    return recovery
