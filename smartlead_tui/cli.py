@@ -50,6 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_options(send, suppress=True)
     _add_draft_options(send)
     send.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    send.add_argument("--allow-duplicate", action="store_true",
+                      help="send even if the same reply went to this thread in the last 24 h")
+
+    compose = sub.add_parser("compose", help="open the TUI on the compose screen, prefilled",
+                             description="Same prefill flags as send; nothing is sent until "
+                             "you review and confirm it in the TUI.")
+    _add_connection_options(compose, suppress=True)
+    _add_draft_options(compose, required=False)
 
     status = sub.add_parser("status", help="print the delivery status of replies")
     _add_connection_options(status, suppress=True)
@@ -85,8 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
 
     from smartlead_tui.config_cli import add_config_parser
+    from smartlead_tui.tracking_cli import add_track_parser
 
     add_config_parser(sub)
+    add_track_parser(sub)
+    parser.add_argument("--screen", choices=("inbox", "outbox"), default=None,
+                        help="start the TUI on this screen")
     return parser
 
 
@@ -110,10 +122,10 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool =
     )
 
 
-def _add_draft_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--campaign-id", required=True, metavar="N")
-    parser.add_argument("--email-stats-id", required=True, metavar="S")
-    body = parser.add_mutually_exclusive_group(required=True)
+def _add_draft_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    parser.add_argument("--campaign-id", required=required, metavar="N")
+    parser.add_argument("--email-stats-id", required=required, metavar="S")
+    body = parser.add_mutually_exclusive_group(required=required)
     body.add_argument("--body", metavar="TEXT")
     body.add_argument("--body-file", metavar="FILE", help="file with the body, or - for stdin")
     parser.add_argument("--to", metavar="EMAIL", help="recipient (default: the lead)")
@@ -198,102 +210,6 @@ def _settings_for_demo(settings: Settings, sandbox: SandboxServer) -> Settings:
 # -- send ---------------------------------------------------------------------------------------
 
 
-def build_draft_from_args(args: argparse.Namespace, settings: Settings, stdin: TextIO) -> Any:
-    """Validate every send flag, collecting all problems, and build the ReplyDraft."""
-    from datetime import datetime
-
-    from smartlead_tui.api.models import Attachment, ReplyDraft
-    from smartlead_tui.config import resolve_timezone
-    from smartlead_tui.validation import (
-        ValidationError,
-        email_list_or_raise,
-        find_unfilled_merge_fields,
-        guess_attachment,
-        normalize_message_id,
-        parse_campaign_id,
-        parse_iso_datetime,
-        parse_positive_int,
-        parse_schedule,
-        require_text,
-        validate_attachment_url,
-        validate_email,
-    )
-
-    problems: list[str] = []
-
-    def check(func: Any, *a: Any, **kw: Any) -> Any:
-        try:
-            return func(*a, **kw)
-        except ValidationError as exc:
-            problems.append(str(exc))
-        except Exception as exc:  # a config error (timezone) is also the user's to fix
-            problems.append(str(exc))
-        return None
-
-    campaign_id = check(parse_campaign_id, args.campaign_id)
-    stats_id = check(require_text, args.email_stats_id, field="email stats id")
-    if args.body_file is not None:
-        body = _read_body_file(args.body_file, stdin, problems)
-    else:
-        body = args.body
-    body = check(require_text, body, field="body") if body is not None else None
-    if body:
-        unfilled = find_unfilled_merge_fields(body)
-        if unfilled:
-            problems.append(
-                f"body: unfilled merge fields {', '.join(unfilled)}; fill them in first"
-            )
-    to_email = check(validate_email, args.to, field="to") if args.to else None
-    exclude = [to_email] if to_email else []
-    cc = check(email_list_or_raise, args.cc or "", field="cc", exclude=exclude) if args.cc else None
-    bcc = (
-        check(email_list_or_raise, args.bcc or "", field="bcc", exclude=exclude)
-        if args.bcc
-        else None
-    )
-    zone_name = args.timezone or settings.timezone
-    tz = check(resolve_timezone, zone_name)
-    scheduled = None
-    if args.schedule and tz is not None:
-        scheduled = check(parse_schedule, args.schedule, now=datetime.now(tz), tz=tz)
-    attachments = []
-    for url in args.attach:
-        valid = check(validate_attachment_url, url)
-        if valid:
-            attachments.append(Attachment(**guess_attachment(valid)))
-    thread_id = (
-        check(parse_positive_int, args.thread_id, field="thread id") if args.thread_id else None
-    )
-    reply_message_id = (
-        check(normalize_message_id, args.reply_message_id) if args.reply_message_id else None
-    )
-    reply_time = (
-        check(parse_iso_datetime, args.reply_time, field="reply time") if args.reply_time else None
-    )
-    if problems:
-        raise UsageError("\n".join(problems))
-    signature = settings.add_signature if args.signature is None else args.signature
-    return ReplyDraft(
-        campaign_id=campaign_id,
-        email_stats_id=stats_id,
-        body=body,
-        thread_id=thread_id,
-        to_email=to_email,
-        to_first_name=(args.first_name or "").strip() or None,
-        to_last_name=(args.last_name or "").strip() or None,
-        scheduled_time=scheduled,
-        reply_message_id=reply_message_id,
-        reply_email_body=args.reply_body or None,
-        reply_email_time=reply_time,
-        cc=tuple(cc.split(",")) if cc else (),
-        bcc=tuple(bcc.split(",")) if bcc else (),
-        schedule_condition=(args.schedule_condition or "").strip() or None,
-        seq_type=(args.seq_type or "").strip() or None,
-        add_signature=signature,
-        attachments=tuple(attachments),
-    )
-
-
 def _read_body_file(name: str, stdin: TextIO, problems: list[str]) -> str | None:
     if name == "-":
         return stdin.read()
@@ -307,42 +223,95 @@ def _read_body_file(name: str, stdin: TextIO, problems: list[str]) -> str | None
     return None
 
 
-async def _send(client: SmartLeadClient, draft: Any) -> tuple[int, dict[str, Any]]:
-    from smartlead_tui.api.errors import ApiError
+def _checked_fields(
+    args: argparse.Namespace, settings: Any, stdin: TextIO
+) -> tuple[Any, dict[str, Any], Any, list[str]]:
+    """(draft or None, fields, tz, problems): every send flag checked, all problems at once."""
+    from datetime import UTC, datetime
 
+    from smartlead_tui.config import resolve_timezone
+    from smartlead_tui.outbox.sender import draft_from_fields, fields_from_args
+
+    problems: list[str] = []
     try:
-        result = await client.send_reply(draft)
-    except ApiError as exc:
-        outcome = "unknown" if exc.maybe_sent else "send-failed"
-        code = EXIT_UNKNOWN if exc.maybe_sent else EXIT_FAILED
-        return code, {
-            "outcome": outcome,
-            "error": str(exc),
-            "error_type": type(exc).__name__,
-            "http_status": exc.status,
-        }
-    return EXIT_OK, {
-        "outcome": "queued",
-        "http_status": result.status_code,
-        "message_id": result.message_id,
-        "server_message": result.server_message,
-        "warning": result.warning,
-    }
+        tz = resolve_timezone(args.timezone or settings.timezone)
+    except Exception as exc:  # a config error (timezone) is also the user's to fix
+        problems.append(str(exc))
+        tz = UTC
+    body = args.body
+    if args.body_file is not None:
+        body = _read_body_file(args.body_file, stdin, problems)
+        if body is None:
+            body = " "  # the read error is already reported; skip "body: is empty"
+    fields = fields_from_args(args, body=body)
+    draft, more = draft_from_fields(fields, settings=settings, tz=tz, now=datetime.now(tz))
+    return draft, fields, tz, problems + more
+
+
+def build_draft_from_args(args: argparse.Namespace, settings: Any, stdin: TextIO) -> Any:
+    """Validate every send flag, collecting all problems, and build the ReplyDraft."""
+    draft, _, _, problems = _checked_fields(args, settings, stdin)
+    if problems:
+        raise UsageError("\n".join(problems))
+    return draft
+
+
+def _store_for(args: argparse.Namespace) -> Any:
+    from smartlead_tui.config import data_dir
+    from smartlead_tui.outbox.store import STORE_FILENAME, Store
+
+    base = data_dir() / "demo" if getattr(args, "demo", False) else data_dir()
+    return Store(base / STORE_FILENAME)
 
 
 def cmd_send(
-    args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO, stdin: TextIO
+    args: argparse.Namespace, settings: Any, out: TextIO, err: TextIO, stdin: TextIO
 ) -> int:
+    """One journaled send (same store and duplicate rule as the TUI), never retried."""
     import asyncio
 
-    draft = build_draft_from_args(args, settings, stdin)
+    from smartlead_tui.outbox.sender import DuplicateReply, Sender
+
+    draft, fields, tz, problems = _checked_fields(args, settings, stdin)
+    if problems:
+        raise UsageError("\n".join(problems))
     _require_key(settings)
 
-    async def run() -> tuple[int, dict[str, Any]]:
-        async with _make_client(settings, args) as client:
-            return await _send(client, draft)
+    async def run() -> tuple[Any, Any]:
+        with _store_for(args) as store:
+            async with _make_client(settings, args) as client:
+                sender = Sender(store, client, settings=settings, tz=tz)
+                try:
+                    entry = await sender.send_immediately(
+                        fields, allow_duplicate=getattr(args, "allow_duplicate", False)
+                    )
+                except DuplicateReply as dup:
+                    raise UsageError(
+                        f"not sent: {dup}; pass --allow-duplicate to send it again"
+                    ) from None
+                return entry, sender
 
-    code, outcome = asyncio.run(run())
+    entry, sender = asyncio.run(run())
+    error = sender.last_error
+    if entry.state == "queued":
+        result = sender.last_result
+        code = EXIT_OK
+        outcome: dict[str, Any] = {
+            "outcome": "queued",
+            "http_status": result.status_code if result else None,
+            "message_id": entry.message_id,
+            "server_message": entry.server_message,
+            "warning": result.warning if result else None,
+        }
+    else:
+        code = EXIT_UNKNOWN if entry.state == "unknown" else EXIT_FAILED
+        outcome = {
+            "outcome": entry.state,
+            "error": str(error) if error is not None else entry.last_error,
+            "error_type": type(error).__name__ if error is not None else None,
+            "http_status": error.status if error is not None else None,
+        }
+    outcome["outbox_entry"] = entry.id
     outcome["campaign_id"] = draft.campaign_id
     outcome["email_stats_id"] = draft.email_stats_id
     outcome["scheduled_time"] = (
@@ -388,7 +357,10 @@ def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
     async def run() -> int:
         async with _make_client(settings, args) as client:
             if args.watch:
-                return await _watch(client, ids, settings, args, out, err)
+                from smartlead_tui.tracking_cli import watch_status
+
+                return await watch_status(client, ids, settings, out, err, args.json,
+                                          timeout=args.timeout)
             return await _status_once(client, ids, args, out, err)
 
     return asyncio.run(run())
@@ -449,65 +421,6 @@ async def _status_once(
     return code
 
 
-async def _watch(
-    client: SmartLeadClient,
-    ids: list[str],
-    settings: Settings,
-    args: argparse.Namespace,
-    out: TextIO,
-    err: TextIO,
-) -> int:
-    """Poll until every reply is final, printing each change; 404s get a grace period."""
-    import asyncio
-    import time
-
-    from smartlead_tui.api.errors import ApiError, AuthError, NotFoundError, RateLimitedError
-
-    started = time.monotonic()
-    interval = {mid: settings.poll_interval_seconds for mid in ids}
-    due = dict.fromkeys(ids, 0.0)
-    last: dict[str, tuple[str, str]] = {}
-    pending = list(ids)
-    failed: set[str] = set()
-    while pending:
-        now = time.monotonic()
-        if now - started > args.timeout:
-            err.write(
-                f"smartlead-tui: gave up after {args.timeout:g} s; {len(pending)} not final yet\n"
-            )
-            return EXIT_FAILED
-        for message_id in [m for m in pending if due[m] <= now]:
-            try:
-                status = await client.reply_status(message_id, background=True)
-                record = _status_record(message_id, status)
-            except AuthError:
-                raise
-            except RateLimitedError as exc:
-                record = _status_record(message_id, error=exc)
-            except NotFoundError as exc:
-                record = _status_record(message_id, error=exc)
-                if time.monotonic() - started > settings.not_found_grace_seconds:
-                    failed.add(message_id)
-                    pending.remove(message_id)
-            except ApiError as exc:
-                record = _status_record(message_id, error=exc)
-            key = (record["status"], record.get("status_message") or record.get("error", ""))
-            if last.get(message_id) != key:
-                last[message_id] = key
-                _print_status(record, out, as_json=args.json)
-            if record["final"]:
-                pending.remove(message_id)
-                continue
-            due[message_id] = time.monotonic() + interval[message_id]
-            interval[message_id] = min(
-                interval[message_id] * 1.5, settings.poll_backoff_cap_seconds
-            )
-        if pending:
-            next_due = min(due[m] for m in pending)
-            await asyncio.sleep(max(0.05, next_due - time.monotonic()))
-    return EXIT_FAILED if failed else EXIT_OK
-
-
 # -- sandbox, TUI -------------------------------------------------------------------------------
 
 
@@ -527,6 +440,21 @@ def cmd_sandbox(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         server.stop()
     return EXIT_OK
+
+
+def _compose_prefill(args: argparse.Namespace, stdin: TextIO) -> dict[str, Any]:
+    """The compose screen's fields from the same flags as `send` (checked there, as typed)."""
+    from smartlead_tui.outbox.sender import fields_from_args
+
+    body = args.body
+    if args.body_file is not None:
+        if args.body_file == "-":
+            raise UsageError("compose: --body-file - is not possible (the TUI needs the terminal)")
+        problems: list[str] = []
+        body = _read_body_file(args.body_file, stdin, problems)
+        if problems:
+            raise UsageError("\n".join(problems))
+    return dict(fields_from_args(args, body=body))
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
@@ -611,8 +539,9 @@ def main(
             if args.command is not None:
                 err.write(f"smartlead-tui: warning: {warning}\n")
         account_settings = settings
+        interactive = args.command in (None, "compose")
         first_run = args.command is None and not settings.api_key and not args.demo
-        demo = bool(args.demo) or (args.command is None and not settings.api_key)
+        demo = bool(args.demo) or (interactive and not settings.api_key)
         if demo:
             sandbox = _start_demo_sandbox()
             settings = _settings_for_demo(settings, sandbox)
@@ -622,6 +551,14 @@ def main(
             return cmd_send(args, settings, out, err, stdin)
         if args.command == "status":
             return cmd_status(args, settings, out, err)
+        if args.command == "track":
+            from smartlead_tui.tracking_cli import run_track_command
+
+            return run_track_command(args, settings, out=out, err=err, stdin=stdin,
+                                     make_client=_make_client)
+        compose = None
+        if args.command == "compose":
+            compose = _compose_prefill(args, stdin)
         from smartlead_tui.tui.app import run_app
 
         return run_app(
@@ -631,6 +568,8 @@ def main(
             account_settings=account_settings,
             first_run=first_run and config_error is None,
             config_error=config_error,
+            compose=compose,
+            screen=args.screen,
         )
     except KeyboardInterrupt:
         err.write("smartlead-tui: interrupted\n")

@@ -328,6 +328,22 @@ _SPECS: tuple[KeySpec, ...] = (
         _bool,
     ),
     KeySpec(
+        "notify_bell",
+        "bool",
+        False,
+        "true or false",
+        "Ring the terminal bell when a reply is delivered or fails.",
+        _bool,
+    ),
+    KeySpec(
+        "discovery_timeout_seconds",
+        "float",
+        1800.0,
+        "a positive number",
+        "How long to look for a sent reply's Message-ID in its thread.",
+        _positive,
+    ),
+    KeySpec(
         "connect_timeout_seconds",
         "float",
         5.0,
@@ -616,6 +632,8 @@ class Settings:
     default_cc: str = ""
     default_bcc: str = ""
     add_signature: bool = True
+    notify_bell: bool = False
+    discovery_timeout_seconds: float = 1800.0
     connect_timeout_seconds: float = 5.0
     read_timeout_seconds: float = 20.0
     theme: str = "textual-dark"
@@ -956,6 +974,8 @@ def load_settings(
         default_cc=", ".join(values["default_cc"]),
         default_bcc=", ".join(values["default_bcc"]),
         add_signature=values["add_signature"],
+        notify_bell=values["notify_bell"],
+        discovery_timeout_seconds=values["discovery_timeout_seconds"],
         connect_timeout_seconds=values["connect_timeout_seconds"],
         read_timeout_seconds=values["read_timeout_seconds"],
         theme=values["theme"],

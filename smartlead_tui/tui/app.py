@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
@@ -16,7 +17,6 @@ from smartlead_tui.tui.screens.home import HomeScreen
 
 if TYPE_CHECKING:
     from datetime import tzinfo
-    from pathlib import Path
 
     from smartlead_tui.api.client import SmartLeadClient
     from smartlead_tui.config import Settings
@@ -32,12 +32,13 @@ class SmartleadApp(App[int]):
 
     TITLE = "smartlead-tui"
     SUB_TITLE = f"v{__version__}"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1", "help", "Help", id="help"),
         Binding("question_mark", "help", "Help", id="help-alt", show=False),
         Binding("f2", "settings", "Settings", id="settings"),
+        Binding("ctrl+o", "open_outbox", "Outbox", id="open-outbox"),
     ]
 
     def __init__(
@@ -50,6 +51,9 @@ class SmartleadApp(App[int]):
         account_settings: Settings | None = None,
         first_run: bool = False,
         config_error: str | None = None,
+        compose: dict[str, Any] | None = None,
+        screen: str | None = None,
+        home: str = "inbox",
     ) -> None:
         """`account_settings` are the settings of the user's real account (no demo swap):
         the welcome and settings screens test and save against those."""
@@ -63,6 +67,13 @@ class SmartleadApp(App[int]):
         self._client: SmartLeadClient | None = None
         self._store: Store | None = None
         self._store_path = store_path
+        self.compose_prefill = compose
+        self.start_screen = screen
+        self.home = home  # "inbox", or "connection" (tests of other screens: no inbox traffic)
+        self.send_driver: Any = None
+        from smartlead_tui.tui.tracking import TrackingDriver
+
+        self.tracking = TrackingDriver(self)
         if settings.keymap:
             self.set_keymap(dict(settings.keymap))
 
@@ -94,18 +105,51 @@ class SmartleadApp(App[int]):
         return resolve_timezone(self.settings.timezone)
 
     def on_mount(self) -> None:
+        from smartlead_tui.tui.screens.recovery import offer_recovery
+        from smartlead_tui.tui.widgets.reply_sender import SendDriver
+
         self._apply_theme()
-        self.push_screen(HomeScreen())
+        self.push_screen(self._home_screen())
+        self.send_driver = SendDriver(self)
+        self.send_driver.start()
+        self.tracking.start()
+        self.send_driver.changed.subscribe(
+            self, lambda change: self.tracking.entry_changed(change.entry.id)
+        )
         for warning in self.startup_warnings:
             self.notify(warning, title="Configuration", severity="warning", markup=False)
         if self.config_error is not None:
             from smartlead_tui.tui.screens.settings import SettingsScreen
 
             self.push_screen(SettingsScreen(file_error=self.config_error))
-        elif self.first_run:
+            return
+        if self.first_run:
             from smartlead_tui.tui.screens.welcome import WelcomeScreen
 
             self.push_screen(WelcomeScreen())
+            return
+        if self.start_screen == "outbox":
+            self.open_outbox()
+        if self.compose_prefill is not None:
+            self.open_compose(self.compose_prefill)
+        # Synchronous on purpose: recovery must run before the tracker touches 'sending' rows.
+        offer_recovery(self)
+
+    def _home_screen(self) -> Screen[Any]:
+        """The inbox is home; the connection screen only when there is no key at all."""
+        if self.settings.api_key and self.home == "inbox":
+            from smartlead_tui.tui.screens.inbox import InboxScreen
+
+            return InboxScreen()
+        return HomeScreen()
+
+    async def action_quit(self) -> None:
+        """Never drop a send in flight: the driver waits for it (and says so) first."""
+        if self.send_driver is None or self.send_driver.request_quit():
+            self.exit()
+
+    def action_open_outbox(self) -> None:
+        self.open_outbox()
 
     async def on_unmount(self) -> None:
         if self._client is not None:
@@ -115,6 +159,10 @@ class SmartleadApp(App[int]):
 
     async def apply_settings(self, settings: Settings, *, demo: bool) -> None:
         """Switch account, profile or demo/real mode without restarting the app."""
+        blocker = self.send_driver.switch_blocker() if self.send_driver else None
+        if blocker:
+            self.notify(f"Not switched: {blocker}.", severity="warning", markup=False)
+            return
         old_client, self._client = self._client, None
         old_store = self._store
         if demo != self.demo and old_store is not None:
@@ -131,6 +179,7 @@ class SmartleadApp(App[int]):
             await old_client.aclose()
         for screen in self.screen_stack:
             screen.post_message(SettingsChanged())
+        self.tracking.reset()
 
     def _apply_theme(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -180,6 +229,10 @@ class SmartleadApp(App[int]):
             "Settings", "Edit settings, switch profile, test the key", self.action_settings
         )
         yield SystemCommand("Help", "Every key binding", self.action_help)
+        yield SystemCommand("Outbox", "Live delivery status of sent replies", self.open_outbox)
+        yield SystemCommand("Compose", "Write a new reply", self.open_compose)
+        if self.send_driver is not None:
+            yield from self.send_driver.system_commands()
 
 
 def make_client(settings: Settings) -> SmartLeadClient:
@@ -205,6 +258,8 @@ def run_app(
     account_settings: Settings | None = None,
     first_run: bool = False,
     config_error: str | None = None,
+    compose: dict[str, Any] | None = None,
+    screen: str | None = None,
 ) -> int:
     app = SmartleadApp(
         settings,
@@ -213,6 +268,8 @@ def run_app(
         account_settings=account_settings,
         first_run=first_run,
         config_error=config_error,
+        compose=compose,
+        screen=screen,
     )
     app.run()
     return app.return_code or 0

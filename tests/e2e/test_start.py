@@ -29,10 +29,9 @@ def test_first_start_without_a_key_runs_the_demo(
     session.start()  # no key, no --demo: the README's first command lands here
     screen = session.wait_for("Welcome to smartlead-tui")
     assert "Traceback" not in screen
-    session.keys("Escape")  # continue in demo mode
-    session.wait_for("demo sandbox")
-    session.keys("c")
-    session.wait_for("Connection works")
+    session.keys("Escape")  # continue in demo mode: the inbox, filled from the sandbox
+    screen = session.wait_for("20 conversations")
+    assert "demo sandbox" in screen
     session.keys("F1")
     session.wait_for("smartlead-tui keys")
     session.keys("Escape")
@@ -57,10 +56,10 @@ def test_first_run_wrong_key_then_right_key(tmp_path: Path,
         session.keys("C-u")
         session.type("sk-e2e-right-key-42")
         session.keys("Enter")
-        screen = session.wait_for("Connected to: http://127.0.0.1")
+        screen = session.wait_for("Key saved")
         assert "sk-e2e-right-key-42" not in screen
-        session.keys("c")
-        session.wait_for("Connection works")
+        screen = session.wait_for("20 conversations")
+        assert "demo sandbox" not in screen
         session.keys("C-q")
         session.wait_for("EXITED:0")
     config = tmp_path / "config" / "smartlead-tui" / "config.toml"

@@ -18,7 +18,9 @@ def _app(tmp_path: Path) -> SmartleadApp:
         api_key_source="demo",
         base_url="http://127.0.0.1:9/api/v1",
     )
-    return SmartleadApp(settings, demo=True, store_path=tmp_path / "outbox.sqlite3")
+    return SmartleadApp(
+        settings, demo=True, store_path=tmp_path / "outbox.sqlite3", home="connection"
+    )
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -23,6 +23,7 @@ def _welcome_app(tmp_path: Path) -> SmartleadApp:
         account_settings=account,
         first_run=True,
         store_path=tmp_path / "outbox.sqlite3",
+        home="connection",
     )
 
 
@@ -34,7 +35,9 @@ def _account_app(tmp_path: Path, **extra: object) -> SmartleadApp:
         config_path=CONFIG,
         profiles=("acme", "globex"),
     )
-    return SmartleadApp(settings, store_path=tmp_path / "outbox.sqlite3", **extra)  # type: ignore[arg-type]
+    return SmartleadApp(
+        settings, store_path=tmp_path / "outbox.sqlite3", home="connection", **extra
+    )  # type: ignore[arg-type]
 
 
 def test_welcome(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -21,7 +21,9 @@ def make_app(sandbox: SandboxServer, tmp_path: Path, **changes: object) -> Smart
     }
     fields.update(changes)
     settings = dataclasses.replace(Settings(), **fields)  # type: ignore[arg-type]
-    return SmartleadApp(settings, demo=True, store_path=tmp_path / "outbox.sqlite3")
+    return SmartleadApp(
+        settings, demo=True, store_path=tmp_path / "outbox.sqlite3", home="connection"
+    )
 
 
 async def test_connection_check_reports_a_working_key(

@@ -34,6 +34,7 @@ def first_run_app(sandbox: SandboxServer, tmp_path: Path) -> SmartleadApp:
         account_settings=account,
         first_run=True,
         store_path=tmp_path / "outbox.sqlite3",
+        home="connection",
     )
 
 
@@ -94,7 +95,7 @@ def account_app(sandbox: SandboxServer, tmp_path: Path, **changes: object) -> Sm
         config_path=config,
     )
     settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
-    return SmartleadApp(settings, store_path=tmp_path / "outbox.sqlite3")
+    return SmartleadApp(settings, store_path=tmp_path / "outbox.sqlite3", home="connection")
 
 
 async def test_settings_validate_as_you_type_and_save(
@@ -169,6 +170,7 @@ async def test_broken_config_opens_settings_and_is_never_overwritten(
         demo=True,
         config_error="config.toml: invalid TOML at line 1",
         store_path=tmp_path / "outbox.sqlite3",
+        home="connection",
     )
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, SettingsScreen)
@@ -190,7 +192,7 @@ async def test_switch_profile(sandbox: SandboxServer, tmp_path: Path) -> None:
     from smartlead_tui.config import load_settings
 
     settings, _ = load_settings(config)
-    app = SmartleadApp(settings, store_path=tmp_path / "outbox.sqlite3")
+    app = SmartleadApp(settings, store_path=tmp_path / "outbox.sqlite3", home="connection")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2")
         from textual.widgets import Select
