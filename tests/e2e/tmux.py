@@ -96,5 +96,23 @@ class TmuxSession:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} did not appear within {timeout} s; screen:\n{screen}")
 
+    def app_pid(self) -> int:
+        """The pid of the running smartlead-tui process (a descendant of the pane's shell)."""
+        pane = int(self._tmux("list-panes", "-t", self.name, "-F", "#{pane_pid}").stdout.split()[0])
+        todo = [pane]
+        while todo:
+            pid = todo.pop()
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if b"smartlead" in cmdline and b"env -i" not in cmdline and pid != pane:
+                return pid
+            children = subprocess.run(
+                ["pgrep", "-P", str(pid)], capture_output=True, text=True
+            ).stdout.split()
+            todo.extend(int(c) for c in children)
+        raise AssertionError("smartlead-tui is not running in the pane")
+
     def close(self) -> None:
         self._tmux("kill-server", check=False)
