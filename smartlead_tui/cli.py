@@ -50,12 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_options(send, suppress=True)
     _add_draft_options(send)
     send.add_argument("--json", action="store_true", help="print the outcome as JSON")
-    send.add_argument("--allow-duplicate", action="store_true",
-                      help="send even if the same reply went to this thread in the last 24 h")
+    send.add_argument(
+        "--allow-duplicate",
+        action="store_true",
+        help="send even if the same reply went to this thread in the last 24 h",
+    )
 
-    compose = sub.add_parser("compose", help="open the TUI on the compose screen, prefilled",
-                             description="Same prefill flags as send; nothing is sent until "
-                             "you review and confirm it in the TUI.")
+    compose = sub.add_parser(
+        "compose",
+        help="open the TUI on the compose screen, prefilled",
+        description="Same prefill flags as send; nothing is sent until "
+        "you review and confirm it in the TUI.",
+    )
     _add_connection_options(compose, suppress=True)
     _add_draft_options(compose, required=False)
 
@@ -97,8 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_config_parser(sub)
     add_track_parser(sub)
-    parser.add_argument("--screen", choices=("inbox", "outbox"), default=None,
-                        help="start the TUI on this screen")
+    parser.add_argument(
+        "--screen", choices=("inbox", "outbox"), default=None, help="start the TUI on this screen"
+    )
     return parser
 
 
@@ -183,16 +190,8 @@ def _start_demo_sandbox() -> SandboxServer:
 
 def _make_client(settings: Settings, args: argparse.Namespace) -> SmartLeadClient:
     from smartlead_tui.api.client import SmartLeadClient
-    from smartlead_tui.api.limiter import RequestBudget
 
-    return SmartLeadClient(
-        settings.api_key or "",
-        base_url=settings.base_url,
-        send_endpoint=settings.send_endpoint,  # type: ignore[arg-type]
-        budget=RequestBudget(settings.requests_per_minute, settings.burst_per_2s),
-        connect_timeout=settings.connect_timeout_seconds,
-        read_timeout=settings.read_timeout_seconds,
-    )
+    return SmartLeadClient.from_settings(settings)
 
 
 def _with(settings: Settings, **changes: Any) -> Settings:
@@ -359,8 +358,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
             if args.watch:
                 from smartlead_tui.tracking_cli import watch_status
 
-                return await watch_status(client, ids, settings, out, err, args.json,
-                                          timeout=args.timeout)
+                return await watch_status(
+                    client, ids, settings, out, err, args.json, timeout=args.timeout
+                )
             return await _status_once(client, ids, args, out, err)
 
     return asyncio.run(run())
@@ -476,8 +476,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
         command.append("--demo")
     out.write(f"smartlead-tui in your browser: http://127.0.0.1:{args.port}  (Ctrl-C stops)\n")
     out.flush()
-    Server(shlex.join(command), host="127.0.0.1", port=args.port,
-           title="smartlead-tui").serve()
+    Server(shlex.join(command), host="127.0.0.1", port=args.port, title="smartlead-tui").serve()
     return EXIT_OK
 
 
@@ -554,8 +553,9 @@ def main(
         if args.command == "track":
             from smartlead_tui.tracking_cli import run_track_command
 
-            return run_track_command(args, settings, out=out, err=err, stdin=stdin,
-                                     make_client=_make_client)
+            return run_track_command(
+                args, settings, out=out, err=err, stdin=stdin, make_client=_make_client
+            )
         compose = None
         if args.command == "compose":
             compose = _compose_prefill(args, stdin)

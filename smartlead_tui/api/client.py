@@ -43,7 +43,7 @@ from smartlead_tui.api.models import (
     SendResult,
     sort_messages,
 )
-from smartlead_tui.config import DEFAULT_BASE_URL, mask_key, validate_base_url
+from smartlead_tui.config import DEFAULT_BASE_URL, Settings, mask_key, validate_base_url
 from smartlead_tui.redact import install_log_redaction, redact, register_secret
 from smartlead_tui.validation import normalize_message_id
 
@@ -115,6 +115,18 @@ class SmartLeadClient:
             limits=httpx.Limits(max_connections=10, max_keepalive_connections=5),
             follow_redirects=False,
             transport=transport,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmartLeadClient:
+        """One client per settings: its budget, timeouts and send endpoint come from config."""
+        return cls(
+            settings.api_key or "",
+            base_url=settings.base_url,
+            send_endpoint=settings.send_endpoint,  # type: ignore[arg-type]
+            budget=RequestBudget(settings.requests_per_minute, settings.burst_per_2s),
+            connect_timeout=settings.connect_timeout_seconds,
+            read_timeout=settings.read_timeout_seconds,
         )
 
     def __repr__(self) -> str:

@@ -243,14 +243,14 @@ class Conversation:
             else ()
         )
         return cls(
-            lead_id=_int(raw.get("email_lead_id")),
-            lead_map_id=_int(raw.get("email_lead_map_id")),
-            campaign_id=_int(raw.get("email_campaign_id")),
+            lead_id=int_or_none(raw.get("email_lead_id")),
+            lead_map_id=int_or_none(raw.get("email_lead_map_id")),
+            campaign_id=int_or_none(raw.get("email_campaign_id")),
             campaign_name=_text(raw.get("email_campaign_name")) or "",
             lead_email=_text(raw.get("lead_email")) or "",
             lead_first_name=_text(raw.get("lead_first_name")) or "",
             lead_last_name=_text(raw.get("lead_last_name")) or "",
-            category_id=_int(raw.get("lead_category_id")),
+            category_id=int_or_none(raw.get("lead_category_id")),
             last_reply_time=_text(raw.get("last_reply_time")),
             unread=bool(raw.get("has_new_unread_email")),
             important=bool(raw.get("is_important")),
@@ -275,7 +275,8 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _int(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
+    """An id from the API: an int, or digits in a string; anything else (bools too) is None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

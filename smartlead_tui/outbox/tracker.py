@@ -29,7 +29,7 @@ from smartlead_tui.api.errors import (
     RateLimitedError,
     RequestRejectedError,
 )
-from smartlead_tui.api.models import COMPLETED, Message, ReplyStatus
+from smartlead_tui.api.models import COMPLETED, Message, ReplyStatus, int_or_none
 
 if TYPE_CHECKING:
     from smartlead_tui.api.limiter import RequestBudget
@@ -741,8 +741,8 @@ class Tracker:
             sent_after=sent_after,
             message_id=entry.message_id,
             local_state=entry.state,
-            campaign_id=_as_int(campaign),
-            lead_id=_as_int(lead),
+            campaign_id=int_or_none(campaign),
+            lead_id=int_or_none(lead),
             body=str(fields.get("body") or ""),
             scheduled_at=parse_time(entry.last_scheduled_time)
             or parse_time(fields.get("scheduled_time")),
@@ -979,16 +979,6 @@ class Tracker:
         else:
             self.schedule.on_error(entry_id, now, message)
         return [TrackerEvent("error", entry_id, message)]
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 _HEADER_NAME = re.compile(r"^\s*message-id\s*:\s*", re.IGNORECASE)

@@ -236,18 +236,10 @@ class SmartleadApp(App[int]):
 
 
 def make_client(settings: Settings) -> SmartLeadClient:
-    """One client per settings: shared budget, timeouts and endpoint from the config."""
+    """The app's client for these settings (imported lazily: start-up does not pay for httpx)."""
     from smartlead_tui.api.client import SmartLeadClient
-    from smartlead_tui.api.limiter import RequestBudget
 
-    return SmartLeadClient(
-        settings.api_key or "",
-        base_url=settings.base_url,
-        send_endpoint=settings.send_endpoint,  # type: ignore[arg-type]
-        budget=RequestBudget(settings.requests_per_minute, settings.burst_per_2s),
-        connect_timeout=settings.connect_timeout_seconds,
-        read_timeout=settings.read_timeout_seconds,
-    )
+    return SmartLeadClient.from_settings(settings)
 
 
 def run_app(
