@@ -32,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._help_text(), markup=False)
 
     def _help_text(self) -> str:
-        lines = ["smartlead-tui keys", ""]
+        lines = ["smartlead-tui keys", "", f"  {'key':<10} {'what it does':<26} id (for [keymap])"]
         seen: set[str] = set()
         screens = [s for s in self.app.screen_stack if s is not self]
         below = screens[-1] if screens else None
@@ -44,9 +44,15 @@ class HelpScreen(ModalScreen[None]):
                     if not binding.description or binding.action in seen:
                         continue
                     seen.add(binding.action)
-                    display = self.app.get_key_display(binding)
-                    lines.append(f"  {display:<12} {binding.description}")
-        lines += ["", "escape closes this help."]
+                    keymap = getattr(getattr(self.app, "settings", None), "keymap", None) or {}
+                    remapped = keymap.get(binding.id) if binding.id else None
+                    display = remapped or self.app.get_key_display(binding)
+                    lines.append(f"  {display:<10} {binding.description:<26} {binding.id or ''}")
+        lines += [
+            "",
+            'Remap a key in config.toml: [keymap] then  id = "keys".',
+            "escape closes this help.",
+        ]
         return "\n".join(lines)
 
     def action_close(self) -> None:
