@@ -142,7 +142,7 @@ class TrackingDriver:
         if self._worker is not None and self._worker.is_running:
             return
         self._worker = self.app.run_worker(
-            self.run_once(),
+            self.run_once,  # the callable, not a coroutine: a cancelled start leaves none unawaited
             name="outbox-tracker",
             group="outbox-tracker",
             exclusive=True,
