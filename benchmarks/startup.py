@@ -81,7 +81,7 @@ def main() -> int:
         cases = [
             ("minimal Textual app (floor)", f"{shlex.quote(sys.executable)} {minimal}",
              "MINIMAL-READY"),
-            ("smartlead-tui --demo, first paint", f"{app} --demo", "Connected to"),
+            ("smartlead-tui --demo, first paint", f"{app} --demo", "demo sandbox"),
         ]
         for label, command, marker in cases:
             time_to_marker(command, marker, env)  # warm the OS file cache once

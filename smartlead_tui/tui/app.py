@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from smartlead_tui.api.client import SmartLeadClient
     from smartlead_tui.config import Settings
     from smartlead_tui.outbox.store import Store
+
+
+#: How long keys typed while the composer opens are held for it at most.
+TYPEAHEAD_LIMIT_SECONDS = 2.0
 
 
 class SettingsChanged(Message):
@@ -71,6 +76,7 @@ class SmartleadApp(App[int]):
         self.start_screen = screen
         self.home = home  # "inbox", or "connection" (tests of other screens: no inbox traffic)
         self.send_driver: Any = None
+        self._typeahead: list[str] | None = None
         from smartlead_tui.tui.tracking import TrackingDriver
 
         self.tracking = TrackingDriver(self)
@@ -188,10 +194,74 @@ class SmartleadApp(App[int]):
     # -- navigation ------------------------------------------------------------------------------
 
     def open_compose(self, prefill: dict[str, Any] | None = None) -> None:
-        """Open the compose screen, prefilled for a thread when `prefill` is given."""
+        """Open the compose screen, prefilled for a thread when `prefill` is given.
+
+        Printable keys typed while the screen is being built are kept (type-ahead) and handed
+        to the composer, instead of landing on the screen below it.
+        """
         from smartlead_tui.tui.screens.compose import ComposeScreen
 
-        self.push_screen(ComposeScreen(prefill=prefill))
+        self._typeahead = []
+        self.set_timer(TYPEAHEAD_LIMIT_SECONDS, self._flush_stale_typeahead)
+        try:
+            self.push_screen(ComposeScreen(prefill=prefill))
+        except Exception:
+            self._typeahead = None
+            raise
+
+    def take_typeahead(self) -> str:
+        """The keys typed since `open_compose`; stops collecting them.
+
+        Keys already on their way to the screen below come back unhandled for a moment
+        longer: `_on_key` hands those to the composer's focused field too.
+        """
+        keys, self._typeahead = self._typeahead or [], None
+        return "".join(keys)
+
+    def _flush_stale_typeahead(self) -> None:
+        """Never hold keys for long, whatever happened to the screen being opened."""
+        if self._typeahead is not None:
+            self._typeahead = None
+
+    def _collect_typeahead(self, event: events.Key) -> bool:
+        if self._typeahead is not None and event.is_printable and event.character:
+            self._typeahead.append(event.character)
+            return True
+        return False
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys that arrive after the composer was asked for.
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._collect_typeahead(event):
+                return
+            event._routed_to_screen = self.screen  # type: ignore[attr-defined]
+        await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Keys forwarded to the screen below before it handled the key that opened the
+        # composer bubble back here after it: they are type-ahead too, not commands.
+        # Textual calls App._on_key itself after this (handlers run along the MRO), so this
+        # never calls super(); prevent_default() is what stops the binding check.
+        if self._collect_typeahead(event):
+            event.prevent_default()
+            event.stop()
+            return
+        routed = getattr(event, "_routed_to_screen", None)
+        if (
+            (
+                (routed is not None and routed is not self.screen)
+                or getattr(self.screen, "accepting_typeahead", False)
+            )
+            and event.is_printable
+            and event.character
+            and self._insert_into_focused_field(event.character)
+        ):
+            event.prevent_default()
+            event.stop()
+
+    def _insert_into_focused_field(self, text: str) -> bool:
+        insert = getattr(self.screen, "insert_typeahead", None)
+        return bool(insert(text)) if insert is not None else False
 
     def open_outbox(self) -> None:
         """Open the live status panel (or return to it if it is already open)."""

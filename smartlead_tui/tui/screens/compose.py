@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Collapsible, Header, Static, TextArea
+from textual.widgets import Collapsible, Header, Input, Static, TextArea
 
 from smartlead_tui.outbox.drafts import DraftAutosaver
 from smartlead_tui.outbox.sender import (
@@ -56,8 +56,14 @@ Phase = Literal["edit", "review", "held", "sending", "done"]
 REFOCUS_DELAY = 0.5
 
 
+#: For how long after opening a printable key that no field took still goes into the form.
+TYPEAHEAD_SETTLE_SECONDS = 0.5
+
+
 class ComposeScreen(Screen[None]):
     """The composer. `prefill` is a fields dict (from the inbox or `smartlead-tui compose`)."""
+
+    accepting_typeahead = False
 
     DEFAULT_CSS = """
     ComposeScreen #compose-top { height: auto; padding: 0 1; background: $panel; }
@@ -176,10 +182,37 @@ class ComposeScreen(Screen[None]):
             self._set_banner("Autosaved as you type · nothing goes before the review", "")
         self._validate()
         self._refresh_summary()
+        # Focus now, not after a refresh: keys typed while the screen paints must not land
+        # in the field that happens to get focus first.
         if self._prefill is not None and self._prefill.get("email_stats_id"):
-            self.call_after_refresh(self.form.focus_body_end)
+            self.form.focus_body_end()
         else:
-            self.call_after_refresh(lambda: self.form.query_one("#to").focus())
+            self.form.query_one("#to").focus()
+        # Keys typed while this screen was being built, or before focus settles, go where the
+        # cursor is going (see SmartleadApp._on_key); after that keys are keys again.
+        self.accepting_typeahead = True
+        self.set_timer(TYPEAHEAD_SETTLE_SECONDS, self._stop_typeahead)
+        take = getattr(self.app, "take_typeahead", None)
+        typed = take() if take is not None else ""
+        if typed:
+            self.insert_typeahead(typed)
+
+    def _stop_typeahead(self) -> None:
+        self.accepting_typeahead = False
+
+    def insert_typeahead(self, text: str) -> bool:
+        """Put keys typed while this screen opened where the cursor was going to be."""
+        focused = self.focused
+        if not isinstance(focused, (TextArea, Input)):
+            thread = self._prefill is not None and self._prefill.get("email_stats_id")
+            focused = self.form.query_one("#body" if thread else "#to")
+        if isinstance(focused, TextArea) and not focused.read_only:
+            focused.insert(text)
+            return True
+        if isinstance(focused, Input):
+            focused.insert_text_at_cursor(text)
+            return True
+        return False
 
     def on_resize(self, event: events.Resize) -> None:
         # Keep the body as tall as the screen allows while the header fields stay visible.
@@ -399,11 +432,14 @@ class ComposeScreen(Screen[None]):
             self._show_all = False
             self._validate()
             if state == "send-failed":
-                message = f"✗ Not sent: {entry.last_error}. Fix it and press ctrl+s to try again."
+                reason = (entry.last_error or "").rstrip(".")
+                message = f"✗ Not sent: {reason}. Fix it and press ctrl+s to try again."
                 self._back_to_edit(message, "-failed", refocus_after=REFOCUS_DELAY)
             elif entry.last_error:
                 self._back_to_edit(
-                    f"Not sent: {entry.last_error}.", "-failed", refocus_after=REFOCUS_DELAY
+                    f"Not sent: {entry.last_error.rstrip('.')}.",
+                    "-failed",
+                    refocus_after=REFOCUS_DELAY,
                 )
             else:
                 self._back_to_edit(
