@@ -39,13 +39,15 @@ def test_first_start_without_a_key_runs_the_demo(
     session.wait_for("EXITED:0")
 
 
-def test_first_run_wrong_key_then_right_key(tmp_path: Path,
-                                            tmux_factory: list[TmuxSession]) -> None:
+def test_first_run_wrong_key_then_right_key(
+    tmp_path: Path, tmux_factory: list[TmuxSession]
+) -> None:
     from smartlead_tui.sandbox import SandboxServer
 
     with SandboxServer(api_key="sk-e2e-right-key-42") as sandbox:
-        session = TmuxSession(tmp_path, width=80, height=24,
-                              env={"SMARTLEAD_BASE_URL": sandbox.base_url})
+        session = TmuxSession(
+            tmp_path, width=80, height=24, env={"SMARTLEAD_BASE_URL": sandbox.base_url}
+        )
         tmux_factory.append(session)
         session.start()
         session.wait_for("Welcome to smartlead-tui")

@@ -116,3 +116,41 @@ class TmuxSession:
 
     def close(self) -> None:
         self._tmux("kill-server", check=False)
+
+    # -- added for the journey and ssh tests (issue 8) -------------------------------------------
+
+    def start_shell(self, command: str) -> TmuxSession:
+        """Run any shell command in the pane (with this session's environment), e.g. `ssh -t`.
+
+        Like `start`, it prints EXITED:<code> when the command ends, so exits can be awaited.
+        """
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
+        shell = f"env -i {exports} sh -c {shlex.quote(command)}; echo EXITED:$?; sleep 30"
+        self._tmux(
+            "new-session",
+            "-d",
+            "-s",
+            self.name,
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            shell,
+        )
+        return self
+
+    def screen_ansi(self) -> str:
+        """The pane with its colours (SGR escape sequences), to check which palette is in use."""
+        return self._tmux("capture-pane", "-p", "-e", "-t", self.name, check=False).stdout
+
+    def wait_for_all(self, *texts: str, timeout: float = 15.0) -> str:
+        """Wait until every one of `texts` is on the screen at the same time."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if all(text in screen for text in texts):
+                return screen
+            time.sleep(0.1)
+        missing = [text for text in texts if text not in screen]
+        raise AssertionError(f"{missing!r} did not appear within {timeout} s; screen:\n{screen}")
