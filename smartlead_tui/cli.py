@@ -278,6 +278,11 @@ def cmd_send(
 
     async def run() -> tuple[Any, Any]:
         with _store_for(args) as store:
+            if store.recovered_from is not None:
+                err.write(
+                    "smartlead-tui: warning: the outbox database was damaged; it was moved aside "
+                    f"to {store.recovered_from} (not deleted) and a new one started\n"
+                )
             async with _make_client(settings, args) as client:
                 sender = Sender(store, client, settings=settings, tz=tz)
                 try:

@@ -67,6 +67,8 @@ _MESSAGE_ID_IN_TEXT = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
 _HTML_PRE = re.compile(r"<pre>(.*?)</pre>", re.IGNORECASE | re.DOTALL)
 _HTML_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
+#: Characters a terminal acts on rather than shows: C0 controls but tab and newline, DEL, C1.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class SmartLeadClient:
@@ -149,7 +151,7 @@ class SmartLeadClient:
         response = await self._request(
             "POST", path, json_body=body, what="send the reply", idempotent=False
         )
-        text = response.text
+        text = _inert(response.text)
         parsed = _maybe_json(response)
         message_id = _find_message_id(parsed) if parsed is not None else None
         if message_id is None:
@@ -439,18 +441,33 @@ async def check_connection(client: SmartLeadClient) -> tuple[bool, str]:
 # -- response helpers (pure) -----------------------------------------------------------------
 
 
+def _inert(value: Any) -> Any:
+    """SmartLead's text without terminal control characters, at any depth.
+
+    Names, subjects and bodies come from leads and end up on a terminal (the TUI, the CLI):
+    an ESC in a lead's name must not recolour, clear or retitle the person's terminal.
+    """
+    if isinstance(value, str):
+        return _CONTROL_CHARS.sub("", value) if _CONTROL_CHARS.search(value) else value
+    if isinstance(value, list):
+        return [_inert(item) for item in value]
+    if isinstance(value, dict):
+        return {_inert(key): _inert(item) for key, item in value.items()}
+    return value
+
+
 def _maybe_json(response: httpx.Response) -> Any | None:
     if "json" not in response.headers.get("content-type", "").lower():
         return None
     try:
-        return json.loads(response.content)
+        return _inert(json.loads(response.content))
     except ValueError:
         return None
 
 
 def _require_json(response: httpx.Response, what: str) -> Any:
     try:
-        return json.loads(response.content)
+        return _inert(json.loads(response.content))
     except ValueError:
         kind = response.headers.get("content-type", "no content type").split(";")[0]
         raise BadResponseError(
@@ -501,7 +518,7 @@ def _server_message(response: httpx.Response) -> str:
                 break
         else:
             text = _TAGS.sub(" ", body)
-    return redact(_one_line(text))
+    return redact(_one_line(_inert(text)))
 
 
 def _one_line(text: str, limit: int = 200) -> str:

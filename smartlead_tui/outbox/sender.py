@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -95,6 +96,22 @@ FIELD_DEFAULTS: dict[str, Any] = {
     "reply_email_time": "",
     "schedule_condition": "",
     "seq_type": "",
+}
+
+
+#: Characters a terminal or a mail client acts on rather than shows. Tab, newline and carriage
+#: return are text (a body file written on Windows has CRLF line ends).
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+#: Free-text fields that no other check looks at, and how a problem names them.
+_FREE_TEXT_FIELDS: dict[str, str] = {
+    "body": "body",
+    "to_first_name": "first name",
+    "to_last_name": "last name",
+    "email_stats_id": "email stats id",
+    "reply_email_body": "original body",
+    "schedule_condition": "schedule condition",
+    "seq_type": "sequence type",
 }
 
 
@@ -289,6 +306,17 @@ def check_fields(
         if time_text
         else None
     )
+
+    for key, label in _FREE_TEXT_FIELDS.items():
+        control = _CONTROL_CHARS.search(_text(fields.get(key)))
+        if control:
+            problems.append(
+                Problem(
+                    key,
+                    f"{label}: contains the control character U+{ord(control.group()):04X} "
+                    "(pasted from a terminal?); remove it",
+                )
+            )
 
     if problems:
         return FieldCheck(None, tuple(problems), scheduled, tuple(attachments))

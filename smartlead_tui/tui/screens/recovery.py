@@ -231,6 +231,16 @@ def offer_recovery(app: App[Any]) -> Recovery | None:
     except StoreError as exc:
         app.notify(f"Could not open the outbox store: {exc}", severity="error", markup=False)
         return None
+    moved = getattr(smartlead.store, "recovered_from", None)
+    if moved is not None:
+        app.notify(
+            f"The outbox file could not be read, so it was moved aside to {moved} (kept, not "
+            "deleted) and a new, empty outbox was started.",
+            title="Outbox",
+            severity="warning",
+            timeout=30,
+            markup=False,
+        )
     if recovery.held or recovery.drafts or recovery.interrupted:
         app.push_screen(RecoveryScreen(recovery))
     return recovery

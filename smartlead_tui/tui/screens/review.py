@@ -27,6 +27,10 @@ __all__ = ["ReviewResult", "ReviewScreen"]
 #: "send" (enter/y), "send-duplicate" (y on a flagged duplicate), or None (escape: back).
 ReviewResult = Literal["send", "send-duplicate"] | None
 
+#: How much of the body the review lays out: wrapping a 1 MB body froze the screen for
+#: seconds. A longer body is cut here, with a note saying so; all of it is still sent.
+BODY_PREVIEW_CHARS = 20_000
+
 
 class ReviewScreen(ModalScreen[ReviewResult]):
     """Shows recipient, CC, BCC, when, signature, attachments, body, thread, warnings."""
@@ -85,7 +89,7 @@ class ReviewScreen(ModalScreen[ReviewResult]):
             if self.warnings:
                 yield Static(Text("\n".join(f"⚠ {w}" for w in self.warnings)), id="review-warnings")
             yield Static("Body", id="review-body-label")
-            yield Static(Text(self.draft.body), id="review-body")
+            yield Static(self._body(), id="review-body")
         yield Footer()
 
     # -- text ---------------------------------------------------------------------------------
@@ -140,6 +144,18 @@ class ReviewScreen(ModalScreen[ReviewResult]):
         for label, value in rows:
             grid.add_row(Text(label), Text(value))
         return grid
+
+    def _body(self) -> Text:
+        body = self.draft.body
+        if len(body) <= BODY_PREVIEW_CHARS:
+            return Text(body)
+        text = Text(body[:BODY_PREVIEW_CHARS])
+        text.append(
+            f"\n… {len(body) - BODY_PREVIEW_CHARS:,} more characters not shown here "
+            f"({len(body):,} in all, {body.count(chr(10)) + 1:,} lines); the whole body is sent.",
+            style="bold",
+        )
+        return text
 
     def _duplicate_text(self) -> str:
         dup = self.duplicate

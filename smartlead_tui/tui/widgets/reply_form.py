@@ -54,10 +54,24 @@ FIELD_LABELS: dict[str, str] = {
     "thread_id": "thread id",
     "reply_message_id": "reply-to Message-ID",
     "reply_email_time": "original time",
+    "to_first_name": "first name",
+    "to_last_name": "last name",
+    "reply_email_body": "original body",
+    "schedule_condition": "schedule condition",
+    "seq_type": "sequence type",
 }
 #: Keys edited inside the Advanced section (it opens when one of them has a problem).
 ADVANCED_KEYS = frozenset(
-    {"campaign_id", "email_stats_id", "thread_id", "reply_message_id", "reply_email_time"}
+    {
+        "campaign_id",
+        "email_stats_id",
+        "thread_id",
+        "reply_message_id",
+        "reply_email_time",
+        "reply_email_body",
+        "schedule_condition",
+        "seq_type",
+    }
 )
 
 SCHEDULE_HINT = "now — or: tomorrow 9am · in 2h · mon 10:00 · 2026-12-01 14:30"
