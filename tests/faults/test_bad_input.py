@@ -62,7 +62,7 @@ async def test_hostile_lead_data_is_shown_inert(server: DrillSandbox, tmp_path: 
     reply.subject = "[bold]x[/bold] \x1b[2Jwiped"
     reply.email_body = "<p>[red]not red[/red] \x1b[5mblink\x1b[0m \x9b31m</p>"
     app = make_app(server, tmp_path, home="inbox")
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
         inbox = app.screen
         assert isinstance(inbox, InboxScreen)
