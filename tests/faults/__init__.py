@@ -26,6 +26,7 @@ from smartlead_tui.config import Settings
 from smartlead_tui.sandbox import SandboxServer
 from smartlead_tui.sandbox.server import _Handler, _HTTPServer
 from smartlead_tui.tui.app import SmartleadApp
+from tests.prefill import thread_prefill as prefill_for  # noqa: F401 (the drills import it from here)
 
 #: Distinctive on purpose: any appearance on screen, in output or in a log is a leak.
 DRILL_KEY = "sk-DRILL-7f3a91c4-SECRET-never-show"
@@ -103,27 +104,6 @@ def make_app(
         store_path=tmp_path / "outbox.sqlite3",
         home=home,
     )
-
-
-def prefill_for(server: SandboxServer) -> dict[str, Any]:
-    """What the inbox hands the composer for the first seeded thread."""
-    ref = server.seed.first_reply()
-    lead = server.seed.lead(ref.lead_id)
-    reply = lead.replies()[-1]
-    return {
-        "campaign_id": ref.campaign_id,
-        "email_stats_id": ref.stats_id,
-        "lead_id": ref.lead_id,
-        "lead_label": f"{lead.full_name} <{ref.from_email}>",
-        "campaign_name": server.seed.campaign(ref.campaign_id).name,
-        "subject": reply.subject,
-        "to_email": ref.from_email,
-        "to_first_name": lead.first_name,
-        "to_last_name": lead.last_name,
-        "reply_message_id": ref.message_id,
-        "reply_email_body": reply.email_body,
-        "reply_email_time": reply.time.isoformat(),
-    }
 
 
 async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 8.0) -> None:

@@ -20,6 +20,7 @@ from smartlead_tui.config import Settings
 from smartlead_tui.sandbox import SandboxServer
 from smartlead_tui.tui.app import SmartleadApp
 from smartlead_tui.tui.screens.compose import ComposeScreen
+from tests.prefill import thread_prefill
 
 FIXED = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -43,26 +44,6 @@ def make_app(server: SandboxServer, tmp_path: Path) -> SmartleadApp:
     return SmartleadApp(
         settings, demo=True, store_path=tmp_path / "outbox.sqlite3", home="connection"
     )
-
-
-def thread_prefill(server: SandboxServer) -> dict[str, Any]:
-    ref = server.seed.first_reply()
-    lead = server.seed.lead(ref.lead_id)
-    reply = lead.replies()[-1]
-    return {
-        "campaign_id": ref.campaign_id,
-        "email_stats_id": ref.stats_id,
-        "lead_id": ref.lead_id,
-        "lead_label": f"{lead.full_name} <{ref.from_email}>",
-        "campaign_name": server.seed.campaign(ref.campaign_id).name,
-        "subject": reply.subject,
-        "to_email": ref.from_email,
-        "to_first_name": lead.first_name,
-        "to_last_name": lead.last_name,
-        "reply_message_id": ref.message_id,
-        "reply_email_body": reply.email_body,
-        "reply_email_time": reply.time.isoformat(),
-    }
 
 
 def filled(server: SandboxServer) -> dict[str, Any]:

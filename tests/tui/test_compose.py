@@ -27,6 +27,7 @@ from smartlead_tui.tui.screens.compose import ComposeScreen
 from smartlead_tui.tui.screens.recovery import RecoveryScreen, offer_recovery
 from smartlead_tui.tui.screens.review import ReviewScreen
 from smartlead_tui.tui.widgets.reply_sender import SendDriver, get_send_driver
+from tests.prefill import thread_prefill as prefill_for
 
 SIZE = (80, 24)
 
@@ -57,27 +58,6 @@ def make_app(server: SandboxServer, store_path: Path, **overrides: Any) -> Smart
         Settings(), api_key=server.api_key, base_url=server.base_url, **options
     )
     return SmartleadApp(settings, demo=True, store_path=store_path, home="connection")
-
-
-def prefill_for(server: SandboxServer) -> dict[str, Any]:
-    """What the inbox hands the composer for the first seeded thread."""
-    ref = server.seed.first_reply()
-    lead = server.seed.lead(ref.lead_id)
-    reply = lead.replies()[-1]
-    return {
-        "campaign_id": ref.campaign_id,
-        "email_stats_id": ref.stats_id,
-        "lead_id": ref.lead_id,
-        "lead_label": f"{lead.full_name} <{ref.from_email}>",
-        "campaign_name": server.seed.campaign(ref.campaign_id).name,
-        "subject": reply.subject,
-        "to_email": ref.from_email,
-        "to_first_name": lead.first_name,
-        "to_last_name": lead.last_name,
-        "reply_message_id": ref.message_id,
-        "reply_email_body": reply.email_body,
-        "reply_email_time": reply.time.isoformat(),
-    }
 
 
 async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 5.0) -> None:
