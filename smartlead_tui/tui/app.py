@@ -234,6 +234,9 @@ class SmartleadApp(App[int]):
         if isinstance(event, events.Key) and not event.is_forwarded:
             if self._collect_typeahead(event):
                 return
+            swallows_key = getattr(self.screen, "swallows_key", None)
+            if swallows_key is not None and swallows_key(event.key):
+                return
             event._routed_to_screen = self.screen  # type: ignore[attr-defined]
         await super().on_event(event)
 

@@ -348,6 +348,9 @@ async def test_undo_window(server: SandboxServer, tmp_path: Path) -> None:
         assert screen.form.get_fields() == before
         assert "nothing was sent" in static_text(screen, "#banner")
         assert not screen.form.disabled
+        # The burst is over once a moment passes: the next u is typing again.
+        clock.advance(1)
+        assert not screen.swallows_key("u")
 
         # Held again, screen left, taken back through the palette's "Undo send".
         await pilot.press("ctrl+s", "enter")

@@ -52,8 +52,11 @@ __all__ = ["ComposeScreen"]
 
 Phase = Literal["edit", "review", "held", "sending", "done"]
 
-#: After an undo or a failed send, focus returns to the form only after this pause.
-REFOCUS_DELAY = 0.5
+#: Keys that confirm or undo a send. Right after an undo or a failed send, each of them that
+#: comes within MASH_GAP_SECONDS of the previous one is a key still being mashed (or held down
+#: and repeating), not typing: it is dropped instead of landing in the form.
+MASH_KEYS = frozenset({"u", "enter", "y"})
+MASH_GAP_SECONDS = 0.5
 
 
 #: For how long after opening a printable key that no field took still goes into the form.
@@ -105,6 +108,7 @@ class ComposeScreen(Screen[None]):
         self._check: FieldCheck | None = None
         self._reviewed_fields: dict[str, Any] | None = None
         self._focus_before: Widget | None = None
+        self._mash_guard_at: datetime | None = None
         self._autosaver: DraftAutosaver | None = None
         self._notice = ""
         self._notice_class = ""
@@ -369,17 +373,30 @@ class ComposeScreen(Screen[None]):
         self.held_entry_id = entry.id
         self._apply_entry(self.smartlead.store.get_entry(entry.id))
 
-    def _back_to_edit(self, message: str, css_class: str, *, refocus_after: float = 0) -> None:
-        """Editable again. After an undo or a failure the focus comes back a moment later, so
-        keys still being mashed (u, enter, y) cannot land in the body."""
+    def _back_to_edit(self, message: str, css_class: str, *, guard_mashing: bool = False) -> None:
+        """Editable again, focus where it was. After an undo or a failure, keys still being
+        mashed (u, enter, y) are dropped (`swallows_key`) so they cannot land in a field."""
         self._reviewed_fields = None
         self._set_phase("edit")
         self._set_banner(message, css_class)
-        if refocus_after:
-            self.set_focus(None)
-            self.set_timer(refocus_after, self._refocus)
-        else:
-            self._refocus()
+        self._mash_guard_at = self.driver.now() if guard_mashing else None
+        self._refocus()
+
+    def swallows_key(self, key: str) -> bool:
+        """Whether the app should drop this key before any widget sees it (see MASH_KEYS).
+
+        Measured on the send driver's clock from the last dropped key, so a burst of any
+        length is dropped whole and the first other key (or a pause) ends it.
+        """
+        guard = self._mash_guard_at
+        if guard is None:
+            return False
+        now = self.driver.now()
+        if key in MASH_KEYS and (now - guard).total_seconds() < MASH_GAP_SECONDS:
+            self._mash_guard_at = now
+            return True
+        self._mash_guard_at = None
+        return False
 
     def _refocus(self) -> None:
         if self.phase != "edit" or self.focused is not None:
@@ -434,16 +451,16 @@ class ComposeScreen(Screen[None]):
             if state == "send-failed":
                 reason = (entry.last_error or "").rstrip(".")
                 message = f"✗ Not sent: {reason}. Fix it and press ctrl+s to try again."
-                self._back_to_edit(message, "-failed", refocus_after=REFOCUS_DELAY)
+                self._back_to_edit(message, "-failed", guard_mashing=True)
             elif entry.last_error:
                 self._back_to_edit(
                     f"Not sent: {entry.last_error.rstrip('.')}.",
                     "-failed",
-                    refocus_after=REFOCUS_DELAY,
+                    guard_mashing=True,
                 )
             else:
                 self._back_to_edit(
-                    "Undone: nothing was sent. Back to editing.", "", refocus_after=REFOCUS_DELAY
+                    "Undone: nothing was sent. Back to editing.", "", guard_mashing=True
                 )
 
     def _show_held(self) -> None:
