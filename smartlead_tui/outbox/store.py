@@ -22,6 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from smartlead_tui.outbox.session_lock import SessionLock
+
 __all__ = [
     "ACTIVE_STATES",
     "ALLOWED_TRANSITIONS",
@@ -157,6 +159,9 @@ class Recovery:
     drafts: list[DraftRecord]
     held: list[OutboxEntry]
     interrupted: list[OutboxEntry]
+    #: Another smartlead-tui process had the outbox open: nothing was recovered or changed,
+    #: its held and in-flight replies are its own.
+    skipped_busy: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,6 +356,7 @@ class Store:
                 raise StoreError(f"cannot create a fresh store at {self.path}: {exc}") from exc
         self._conn = conn
         self._secure_files()
+        self._session = SessionLock(Path(f"{self.path}.lock"))
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -508,11 +514,14 @@ class Store:
             yield self._connection()
 
     def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Close the connection and leave the session; safe to call twice."""
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+        session = getattr(self, "_session", None)
+        if session is not None:
+            session.release()
 
     def __enter__(self) -> Store:
         return self
@@ -775,8 +784,12 @@ class Store:
         """Start-up: every 'sending' entry becomes 'unknown' (it may or may not have gone).
 
         Returns the drafts (newest first), the held entries and the interrupted ones (both
-        oldest first, the order they were meant to go out).
+        oldest first, the order they were meant to go out). Changes nothing and returns
+        `skipped_busy` when another process has this outbox open: its 'sending' entries are
+        really in flight, and its held ones will go when their window ends.
         """
+        if not self._session.alone():
+            return Recovery(drafts=[], held=[], interrupted=[], skipped_busy=True)
         now = self._now()
         with self._write() as conn:
             stamp = _ts(now)

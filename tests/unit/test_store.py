@@ -736,3 +736,49 @@ def test_closed_store_refuses_work(store_path: Path) -> None:
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.list_entries()
+
+
+def test_recover_leaves_a_running_process_alone(tmp_path: Path) -> None:
+    """A second instance must not call the first one's in-flight send 'unknown'."""
+    path = tmp_path / "outbox.sqlite3"
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from smartlead_tui.outbox.store import Store\n"
+        "store = Store(Path(sys.argv[1]))\n"
+        "e = store.create_entry(thread_key='1:s', fingerprint='f', fields={'body': 'b'},\n"
+        "                       endpoint='/x', request_body={'emailBody': 'b'})\n"
+        "store.transition(e.id, 'sending')\n"
+        "print('sending', flush=True)\n"
+        "sys.stdin.readline()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(path)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "sending\n"
+        with Store(path) as second:
+            busy = second.recover()
+            assert busy.skipped_busy
+            assert (busy.interrupted, busy.held, busy.drafts) == ([], [], [])
+            assert [e.state for e in second.list_entries()] == ["sending"]
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    with Store(path) as reopened:  # the first one is gone: now it is recovered
+        recovery = reopened.recover()
+        assert not recovery.skipped_busy
+        assert [e.state for e in recovery.interrupted] == ["unknown"]
+
+
+def test_two_stores_in_one_process_see_each_other(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    with Store(path) as first:
+        with Store(path) as second:
+            assert second.recover().skipped_busy
+        assert not first.recover().skipped_busy

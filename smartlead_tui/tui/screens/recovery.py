@@ -241,6 +241,15 @@ def offer_recovery(app: App[Any]) -> Recovery | None:
             timeout=30,
             markup=False,
         )
+    if recovery.skipped_busy:
+        app.notify(
+            "Another smartlead-tui is running on this outbox, so its held and in-flight "
+            "replies are left to it: start-up recovery was skipped.",
+            title="Outbox",
+            severity="warning",
+            timeout=15,
+            markup=False,
+        )
     if recovery.held or recovery.drafts or recovery.interrupted:
         app.push_screen(RecoveryScreen(recovery))
     return recovery
