@@ -310,16 +310,17 @@ class SmartLeadClient:
             else:
                 log.debug("%s %s -> %s in %.0f ms", method, path, type(error).__name__, elapsed_ms)
             assert error is not None
+            delay = self._backoff(attempt)
+            if isinstance(error, RateLimitedError):
+                # Every caller shares the pause, whether or not this one retries: a 429 on a
+                # send or on a last attempt must stop the polling behind it too.
+                self.budget.pause(error.retry_after if error.retry_after is not None else delay)
+                delay = 0.0  # a retry below waits in the budget, not here
             retryable = idempotent and isinstance(
                 error, (RateLimitedError, ServerError, NetworkError)
             )
             if not retryable or attempt == attempts - 1:
                 raise error
-            delay = self._backoff(attempt)
-            if isinstance(error, RateLimitedError):
-                wait = error.retry_after if error.retry_after is not None else delay
-                self.budget.pause(wait)
-                delay = 0.0  # the budget itself now waits out the pause
             log.info("retrying %s %s after %s (attempt %d)", method, path, error, attempt + 2)
             if delay:
                 await self._sleep(delay)

@@ -448,3 +448,14 @@ async def test_no_log_record_contains_the_key(
     for record in caplog.records:
         assert_no_key(record.getMessage())
     assert_no_key(caplog.text)
+
+
+async def test_429_on_a_send_pauses_the_shared_budget(
+    server: SandboxServer, client: SmartLeadClient
+) -> None:
+    """The send is not retried, but the polling behind it must wait out Retry-After too."""
+    server.add_fault("429", method="POST", times=1, retry_after=30)
+    with pytest.raises(RateLimitedError):
+        await client.send_reply(draft_for(server))
+    assert 25 < client.budget.paused_for() <= 30
+    assert len(server.requests) == 1
