@@ -340,6 +340,7 @@ async def test_undo_window(server: SandboxServer, tmp_path: Path) -> None:
         await wait_for(pilot, lambda: screen.phase == "held")
         assert "Held: sends in 10 s — press u to undo" in static_text(screen, "#banner")
         assert "1 held" in static_text(screen, "#outbox-summary")
+        assert "u takes it back" in static_text(screen, "#blockers")  # not "Ready"
         clock.advance(4)
         await wait_for(pilot, lambda: "sends in 6 s" in static_text(screen, "#banner"))
         await pilot.press("u", "u", "u")  # mashed: the extra u's type nothing

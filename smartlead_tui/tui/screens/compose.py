@@ -58,6 +58,14 @@ Phase = Literal["edit", "review", "held", "sending", "done"]
 MASH_KEYS = frozenset({"u", "enter", "y"})
 MASH_GAP_SECONDS = 0.5
 
+#: The status line while the form is locked (in edit it lists what blocks sending).
+PHASE_STATUS: dict[str, str] = {
+    "review": "Reviewing: enter sends, escape goes back to editing",
+    "held": "Held in the undo window: u takes it back, escape leaves it going",
+    "sending": "Sending: the form is locked until SmartLead answers",
+    "done": "Done: escape goes back",
+}
+
 
 #: For how long after opening a printable key that no field took still goes into the form.
 TYPEAHEAD_SETTLE_SECONDS = 0.5
@@ -570,6 +578,9 @@ class ComposeScreen(Screen[None]):
         self.phase = phase
         self.form.disabled = phase != "edit"
         self.refresh_bindings()
+        if phase in PHASE_STATUS:
+            self._set_static("#blockers", PHASE_STATUS[phase])
+            self.query_one("#blockers").set_classes("-busy")
 
     def _set_banner(self, text: str, css_class: str) -> None:
         self._set_static("#banner", text)
