@@ -970,7 +970,10 @@ class Tracker:
             pause = exc.retry_after if exc.retry_after is not None else self.policy.rate_limit_pause
             self.schedule.pause(pause, now)
             self.budget.pause(pause)
-            return [TrackerEvent("rate-limited", None, f"Status checks paused {pause:.0f} s (429)")]
+            return [
+                TrackerEvent("rate-limited", None, f"Status checks paused {pause:.0f} s (429)"),
+                TrackerEvent("checked", entry_id, message),  # its row shows the 429 too
+            ]
         if isinstance(exc, RequestRejectedError) and not discovery:
             self.schedule.on_rejected(entry_id, now, message)
             return [TrackerEvent("rejected", entry_id, message, final=True)]

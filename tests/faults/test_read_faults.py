@@ -309,6 +309,13 @@ async def test_status_checks_under_fault(server: DrillSandbox, tmp_path: Path, n
     timeout = SLOW_READ_TIMEOUT if fault.kind == "slow" else 1.0
     app = make_app(server, tmp_path, read_timeout_seconds=timeout)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        # The panel is open and recording before the reply is tracked: a one-off error can be
+        # cleared by the next check before a late-opening panel would ever see it.
+        app.open_outbox()
+        await wait_for(pilot, lambda: isinstance(app.screen, OutboxScreen) and app.screen.loaded)
+        screen = app.screen
+        table = screen.query_one(StatusTable)
+        shown = record_row_messages(table)
         server.add_fault(
             fault.kind,
             path=STATUS_PATH,
@@ -317,11 +324,7 @@ async def test_status_checks_under_fault(server: DrillSandbox, tmp_path: Path, n
             delay=SLOW_DELAY,
         )
         entry = app.store.add_tracked_message(sent.message_id, lead_label="[b]Ann[/b] <a@x.io>")
-        app.open_outbox()
-        await wait_for(pilot, lambda: isinstance(app.screen, OutboxScreen) and app.screen.loaded)
-        screen = app.screen
-        table = screen.query_one(StatusTable)
-        shown = record_row_messages(table)
+        app.tracking.entry_changed(entry.id)
         await wait_for(pilot, lambda: table.has_row(entry.id))
         await wait_for(
             pilot,

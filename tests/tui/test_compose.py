@@ -290,6 +290,10 @@ async def test_send_once_failures_and_duplicates(server: SandboxServer, tmp_path
     app = make_app(server, tmp_path / "outbox.sqlite3", undo_seconds=0)
     prefill = {**prefill_for(server), "body": "Once only"}
     async with app.run_test(size=SIZE) as pilot:
+        # A clock that stands still: the mashed keys below always count as one burst, however
+        # slowly a loaded machine delivers them.
+        app.send_driver = SendDriver(app, clock=FakeClock())  # type: ignore[attr-defined]
+        app.send_driver.start()  # type: ignore[attr-defined]
         screen = await open_compose(pilot, prefill)
         await pilot.press("ctrl+s", "enter", "enter", "y", "u", "enter")
         await wait_for(pilot, lambda: screen.phase == "edit" and screen.held_entry_id is None)

@@ -609,7 +609,8 @@ async def test_429_pauses_every_check_for_retry_after(
     server.add_fault("429", path="reply-status", retry_after=30)
     clock.now += 5
     events = await tracker.run_due()
-    assert [e.kind for e in events] == ["rate-limited"]
+    assert [e.kind for e in events] == ["rate-limited", "checked"]
+    assert "(429)" in (events[1].text or "")
     assert tracker.schedule.paused_for(clock.now) == 30
     assert client.budget.paused_for() == 30
     count = len(server.requests)
