@@ -53,6 +53,7 @@ async def test_welcome_wrong_key_then_right_key(sandbox: SandboxServer, tmp_path
         await pilot.pause()
         result = str(app.screen.query_one("#key-result", Static).content)
         assert "rejected the API key (401)" in result
+        assert "smartlead-tui config" not in result  # advice for the shell, not this screen
         assert not config.exists()
         app.screen.query_one("#key-input", Input).value = ""
         await type_text(pilot, sandbox.api_key)
@@ -141,6 +142,7 @@ async def test_settings_test_connection(sandbox: SandboxServer, tmp_path: Path) 
         await pilot.pause()
         status = str(app.screen.query_one("#settings-status", Static).content)
         assert "rejected the API key (401)" in status
+        assert "Check the API key above." in status
         assert "bad-key-9999" not in app.export_screenshot()
 
 

@@ -320,6 +320,7 @@ class SettingsScreen(Screen[None]):
     async def test_connection(self) -> None:
         """Test the form's values (saved or not) with a throw-away client."""
         from smartlead_tui.api.client import check_connection
+        from smartlead_tui.api.errors import CONFIG_HINT
         from smartlead_tui.config import ConfigError, validate_setting
         from smartlead_tui.tui.app import make_client
 
@@ -346,6 +347,8 @@ class SettingsScreen(Screen[None]):
             ok, message = await check_connection(client)
         finally:
             await client.aclose()
+        # The client's advice to run `smartlead-tui config` is for the shell, not this screen.
+        message = message.replace(CONFIG_HINT, "Check the API key above.")
         self._status(("✓ " if ok else "✗ ") + message, ok=ok)
 
     @on(Select.Changed, "#profile")

@@ -100,6 +100,7 @@ class WelcomeScreen(Screen[None]):
     async def connect(self, key: str, *, test: bool) -> None:
         """Test (optionally), save, then switch the app from the sandbox to the account."""
         from smartlead_tui.api.client import check_connection
+        from smartlead_tui.api.errors import CONFIG_HINT
         from smartlead_tui.config import ConfigError, load_settings, save_settings_values
         from smartlead_tui.tui.app import make_client
 
@@ -112,6 +113,9 @@ class WelcomeScreen(Screen[None]):
             finally:
                 await client.aclose()
             if not ok:
+                # The client's advice to run `smartlead-tui config` is for the shell; here the
+                # person is typing the key right now.
+                message = message.replace(CONFIG_HINT, "").strip()
                 self._result(
                     f"✗ {message}\nCheck the key (or the network) and press enter again, or "
                     "ctrl+s to save it untested.",
