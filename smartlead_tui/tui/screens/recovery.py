@@ -152,29 +152,31 @@ class RecoveryScreen(ModalScreen[None]):
         self._remove(key)
 
     def action_to_draft(self) -> None:
+        """Back into the drafts; its draft line is listed (enter opens it), the cursor stays put
+        for the next held reply."""
         key = self._current()
         entry = self._held.pop(key, None) if key else None
         if entry is None:
             return
         restored = get_send_driver(self.app).undo(entry.id)
-        self._remove(key)
         if restored is None:
+            self._remove(key)
             self.notify("That reply is no longer held.", severity="warning", markup=False)
             return
         try:
             draft = self.app.store.load_draft(restored.thread_key)  # type: ignore[attr-defined]
         except StoreError:
             draft = None
+        listing = self.query_one("#recovery-list", OptionList)
         if draft is not None:
             draft_key = f"draft-{draft.thread_key}"
             self._drafts[draft_key] = draft
-            listing = self.query_one("#recovery-list", OptionList)
-            if draft_key in {
-                listing.get_option_at_index(i).id for i in range(listing.option_count)
-            }:
+            shown = {listing.get_option_at_index(i).id for i in range(listing.option_count)}
+            if draft_key in shown:
                 listing.replace_option_prompt(draft_key, self._draft_text(draft))
             else:
                 listing.add_option(Option(self._draft_text(draft), id=draft_key))
+        self._remove(key)  # after the draft is listed, so the modal stays open to show it
         self.notify("Back in the drafts: nothing was sent.", markup=False)
 
     def action_open(self) -> None:
