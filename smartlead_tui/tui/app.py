@@ -124,15 +124,19 @@ class SmartleadApp(App[int]):
         )
         for warning in self.startup_warnings:
             self.notify(warning, title="Configuration", severity="warning", markup=False)
+        # A config error or the first run asks something first; what the last session left
+        # behind is offered once that is answered, in whichever outbox the answer chose.
         if self.config_error is not None:
             from smartlead_tui.tui.screens.settings import SettingsScreen
 
-            self.push_screen(SettingsScreen(file_error=self.config_error))
+            self.push_screen(
+                SettingsScreen(file_error=self.config_error), lambda _: offer_recovery(self)
+            )
             return
         if self.first_run:
             from smartlead_tui.tui.screens.welcome import WelcomeScreen
 
-            self.push_screen(WelcomeScreen())
+            self.push_screen(WelcomeScreen(), lambda _: offer_recovery(self))
             return
         if self.start_screen == "outbox":
             self.open_outbox()

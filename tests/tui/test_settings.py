@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 
 from smartlead_tui.config import Settings
 from smartlead_tui.sandbox import SandboxServer
@@ -206,3 +206,35 @@ async def test_switch_profile(sandbox: SandboxServer, tmp_path: Path) -> None:
         assert app.settings.profile == "acme"
         assert app.settings.undo_seconds == 30
         assert app.screen.query_one("#set-undo_seconds", Input).value == "30"
+
+
+async def test_first_run_offers_recovery_once_the_welcome_is_answered(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """A crash in the demo must not hide its draft behind the welcome screen forever."""
+    from smartlead_tui.outbox.store import Store
+    from smartlead_tui.tui.screens.recovery import RecoveryScreen
+
+    with Store(tmp_path / "outbox.sqlite3") as store:
+        store.save_draft("42:st-9", {"body": "half written", "to_email": "ann@example.com"})
+    app = first_run_app(sandbox, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, WelcomeScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, RecoveryScreen)
+        listing = app.screen.query_one("#recovery-list", OptionList)
+        assert "half written" in str(listing.get_option_at_index(0).prompt)
+
+
+async def test_first_run_says_a_corrupt_outbox_was_moved_aside(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    (tmp_path / "outbox.sqlite3").write_bytes(b"not a database, just bytes" * 100)
+    app = first_run_app(sandbox, tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("escape")
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert any("moved aside" in m for m in messages), messages
+    assert list(tmp_path.glob("outbox.sqlite3.corrupt-*"))
