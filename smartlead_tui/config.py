@@ -1054,8 +1054,17 @@ def write_config_bytes(path: Path, data: bytes) -> None:
             _atomic_write(backup_path(target), previous)
         _atomic_write(target, data)
     except OSError as exc:
-        where = exc.filename or target
-        raise ConfigIOError(f"cannot write {where}: {exc.strerror or exc}", path=target) from None
+        reason = exc.strerror or str(exc)
+        where = Path(exc.filename) if exc.filename else target
+        if where.parent == target.parent and where.name.startswith(f".{target.name}."):
+            # Our temp file: name the file being saved, and why a temp file is needed at all.
+            message = (
+                f"cannot write {target}: {reason} (saving writes a temporary file in "
+                f"{target.parent} first)"
+            )
+        else:
+            message = f"cannot write {where}: {reason}"
+        raise ConfigIOError(message, path=target) from None
 
 
 def render_document(doc: Mapping[str, Any]) -> str:

@@ -437,7 +437,8 @@ def test_config_set_in_an_unwritable_dir(tmp_path: Path, monkeypatch: pytest.Mon
     try:
         code, out, err = run_cli(["config", "set", "api_key", DRILL_KEY])
         assert code == 1, (code, err)
-        assert err.startswith("smartlead-tui: cannot write ") and str(config.parent) in err, err
+        assert err.startswith(f"smartlead-tui: cannot write {config}: "), err  # not the temp
+        assert str(config.parent) in err and ".tmp" not in err, err
         assert "Traceback" not in err and DRILL_KEY not in out + err
         assert config.read_bytes() == ORIGINAL_CONFIG  # nothing lost, nothing half-written
         assert sorted(p.name for p in config.parent.iterdir() if p.is_file()) == ["config.toml"]
@@ -466,7 +467,7 @@ async def test_settings_save_in_an_unwritable_dir(server: DrillSandbox, tmp_path
             await app.workers.wait_for_complete()
             await pilot.pause()
             status = static_text(screen, "#settings-status")
-            assert status.startswith("Not saved: cannot write "), status
+            assert status.startswith(f"Not saved: cannot write {config}: "), status
             assert config.read_bytes() == ORIGINAL_CONFIG
             assert field.value == "3"  # what was typed is still there
             assert app.account_settings.undo_seconds == 5  # and not applied
