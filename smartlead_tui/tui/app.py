@@ -145,6 +145,10 @@ class SmartleadApp(App[int]):
         # Synchronous on purpose: recovery must run before the tracker touches 'sending' rows.
         offer_recovery(self)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The key to the screen you are on does nothing there: its footer room goes to others.
+        return action != getattr(self.screen, "NAV_ACTION", None)
+
     def _home_screen(self) -> Screen[Any]:
         """The inbox is home; the connection screen only when there is no key at all."""
         if self.settings.api_key and self.home == "inbox":

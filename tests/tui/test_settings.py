@@ -221,7 +221,10 @@ async def test_first_run_offers_recovery_once_the_welcome_is_answered(
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, WelcomeScreen)
         await pilot.press("escape")
-        await pilot.pause()
+        for _ in range(100):  # pushed after the welcome is dismissed, then composed
+            if isinstance(app.screen, RecoveryScreen) and app.screen.query("#recovery-list"):
+                break
+            await pilot.pause(0.05)
         assert isinstance(app.screen, RecoveryScreen)
         listing = app.screen.query_one("#recovery-list", OptionList)
         assert "half written" in str(listing.get_option_at_index(0).prompt)
@@ -234,7 +237,10 @@ async def test_first_run_says_a_corrupt_outbox_was_moved_aside(
     app = first_run_app(sandbox, tmp_path)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.press("escape")
-        await pilot.pause()
+        for _ in range(100):
+            if any("moved aside" in str(n.message) for n in app._notifications):
+                break
+            await pilot.pause(0.05)
         messages = [str(n.message) for n in app._notifications]
         assert any("moved aside" in m for m in messages), messages
     assert list(tmp_path.glob("outbox.sqlite3.corrupt-*"))

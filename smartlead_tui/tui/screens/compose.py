@@ -38,7 +38,7 @@ from smartlead_tui.outbox.sender import (
 )
 from smartlead_tui.outbox.store import OutboxEntry, StoreError
 from smartlead_tui.tui.screens.review import ReviewResult, ReviewScreen
-from smartlead_tui.tui.widgets.compose_footer import ComposeFooter
+from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_form import FIELD_LABELS, ReplyForm
 from smartlead_tui.tui.widgets.reply_sender import OutboxChange, SendDriver, get_send_driver
 from smartlead_tui.validation import format_schedule
@@ -152,7 +152,7 @@ class ComposeScreen(Screen[None]):
             yield Static("", id="outbox-summary", markup=False)
         yield ReplyForm(self._initial, tz=self.tz)
         yield Static("", id="blockers", markup=False)
-        yield ComposeFooter()
+        yield KeyFooter()
 
     def _initial_fields(self) -> dict[str, Any]:
         """Prefill + configured defaults; a saved draft of the same thread wins over both."""

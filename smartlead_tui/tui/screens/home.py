@@ -12,7 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
+
+from smartlead_tui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from smartlead_tui.tui.app import SmartleadApp
@@ -41,7 +43,7 @@ class HomeScreen(Screen[None]):
                 markup=False,
             )
             yield Static(id="check-result", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show_connection()

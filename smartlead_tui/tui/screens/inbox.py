@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -45,6 +45,7 @@ from smartlead_tui.inbox import (
 from smartlead_tui.tui.widgets.conversation_list import ConversationList
 from smartlead_tui.tui.widgets.inbox_bar import InboxViewBar
 from smartlead_tui.tui.widgets.inbox_state import InboxPlaceholder, InboxStatusLine
+from smartlead_tui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from smartlead_tui.tui.app import SmartleadApp
@@ -224,7 +225,7 @@ class InboxScreen(Screen[None]):
         yield ConversationList(id="inbox-list")
         yield InboxPlaceholder(id="inbox-placeholder")
         yield InboxStatusLine(id="inbox-status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> ConversationList:
@@ -560,11 +561,13 @@ class InboxScreen(Screen[None]):
     # -- actions -----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action not in ("back", "open", "reply"):
+            return True
+        if not self.query("#inbox-list"):
+            return None  # asked before compose (the footer can): shown, not yet usable
         if action == "back":
             return self.search_input.has_focus or self.inbox_query.is_filtered
-        if action in ("open", "reply"):
-            return self.table.current is not None
-        return True
+        return self.table.current is not None
 
     def action_cursor_down(self) -> None:
         self.table.action_cursor_down()

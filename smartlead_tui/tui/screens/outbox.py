@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from smartlead_tui.outbox.store import EntryNotFound
 from smartlead_tui.outbox.tracker import parse_pasted_ids
@@ -28,6 +28,7 @@ from smartlead_tui.tui.tracking import (
     tracking_driver,
 )
 from smartlead_tui.tui.widgets.budget_meter import BudgetMeter
+from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.status_table import FILTERS, SORTS, RowView, StatusTable
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ class TrackMessageIdScreen(ModalScreen[list[str] | None]):
 class OutboxScreen(Screen[None]):
     """One row per reply; letters act on the table (no text input lives on this screen)."""
 
+    #: The app-wide action that leads here: hidden from the footer while here.
+    NAV_ACTION = "open_outbox"
+
     DEFAULT_CSS = """
     OutboxScreen #outbox-banner {
         display: none; height: auto; padding: 0 1;
@@ -114,8 +118,8 @@ class OutboxScreen(Screen[None]):
         Binding("s", "cycle_sort", "Sort", id="outbox.sort"),
         Binding("f", "cycle_filter", "Filter", id="outbox.filter"),
         Binding("a", "show_all", "Show all", id="outbox.show-all", show=False),
-        Binding("t", "track", "Track ID", id="outbox.track"),
-        Binding("r", "check_now", "Check now", id="outbox.check-now"),
+        Binding("t", "track", "Track", id="outbox.track", tooltip="Track a pasted Message-ID"),
+        Binding("r", "check_now", "Check", id="outbox.check-now", tooltip="Check the status now"),
         Binding("d", "stop_tracking", "Stop tracking", id="outbox.stop-tracking"),
     ]
 
@@ -158,7 +162,7 @@ class OutboxScreen(Screen[None]):
             yield BudgetMeter(self.driver, id="outbox-budget")
         yield StatusTable(clock=self.clock, tz=self._tz(), id="outbox-table")
         yield Static(EMPTY_TEXT, id="outbox-empty", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Outbox"

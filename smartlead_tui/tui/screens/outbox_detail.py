@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from smartlead_tui.outbox.store import EntryNotFound
 from smartlead_tui.redact import redact
@@ -27,6 +27,7 @@ from smartlead_tui.tui.tracking import (
     TrackingStateChanged,
     tracking_driver,
 )
+from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.status_table import (
     RowView,
     format_when,
@@ -90,7 +91,7 @@ class OutboxDetailScreen(Screen[None]):
                 "Request sent (the API key is never stored)", classes="section", markup=False
             )
             yield Static("", id="detail-request", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Outbox"

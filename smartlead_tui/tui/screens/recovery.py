@@ -16,11 +16,12 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from smartlead_tui.outbox.sender import lead_label_for
 from smartlead_tui.outbox.store import DraftRecord, OutboxEntry, Recovery, StoreError
+from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_sender import get_send_driver
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class RecoveryScreen(ModalScreen[None]):
                 id="recovery-help",
                 markup=False,
             )
-        yield Footer()
+        yield KeyFooter()
 
     def _intro(self) -> str:
         parts = []
@@ -129,8 +130,10 @@ class RecoveryScreen(ModalScreen[None]):
     # -- actions ------------------------------------------------------------------------------
 
     def _current(self) -> str | None:
-        listing = self.query_one("#recovery-list", OptionList)
-        if listing.highlighted is None:
+        # The footer asks check_action as soon as the screen is pushed, before compose.
+        found = self.query("#recovery-list").results(OptionList)
+        listing = next(found, None)
+        if listing is None or listing.highlighted is None:
             return None
         return listing.get_option_at_index(listing.highlighted).id
 

@@ -16,10 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from smartlead_tui.api.models import ReplyDraft
 from smartlead_tui.outbox.store import OutboxEntry
+from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.validation import format_schedule
 
 __all__ = ["ReviewResult", "ReviewScreen"]
@@ -90,7 +91,7 @@ class ReviewScreen(ModalScreen[ReviewResult]):
                 yield Static(Text("\n".join(f"⚠ {w}" for w in self.warnings)), id="review-warnings")
             yield Static("Body", id="review-body-label")
             yield Static(self._body(), id="review-body")
-        yield Footer()
+        yield KeyFooter()
 
     # -- text ---------------------------------------------------------------------------------
 

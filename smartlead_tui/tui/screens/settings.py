@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Select, Static, Switch
+from textual.widgets import Header, Input, Label, Select, Static, Switch
 
 from smartlead_tui.tui.app import SettingsChanged
+from smartlead_tui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from smartlead_tui.config import Settings
@@ -57,6 +58,9 @@ def _as_text(value: Any) -> str:
 
 class SettingsScreen(Screen[None]):
     """Edit, validate, test and save the configuration file."""
+
+    #: The app-wide action that leads here: hidden from the footer while here.
+    NAV_ACTION = "settings"
 
     DEFAULT_CSS = """
     SettingsScreen #settings-form { padding: 0 2; }
@@ -175,7 +179,7 @@ class SettingsScreen(Screen[None]):
                         help_text = f"{spec.help} Expected: {spec.expected}."
                     yield Static(help_text, classes="setting-help", markup=False)
                     yield Static("", id=f"err-{key}", classes="setting-error", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Settings"

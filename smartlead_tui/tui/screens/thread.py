@@ -18,7 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker
 
 from smartlead_tui.api.errors import ApiError
@@ -39,6 +39,7 @@ from smartlead_tui.tui.screens.inbox import (
     report_worker_failure,
     screen_clock,
 )
+from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.message_view import MessageView
 
 
@@ -109,7 +110,7 @@ class ThreadScreen(Screen[None]):
         yield Static("", id="thread-title", markup=False)
         yield MessageView(id="thread-messages")
         yield Static("", id="thread-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def view(self) -> MessageView:

@@ -10,7 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
+
+from smartlead_tui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from smartlead_tui.tui.app import SmartleadApp
@@ -56,7 +58,7 @@ class WelcomeScreen(Screen[None]):
             with Horizontal(id="welcome-buttons"):
                 yield Button("Test and save", id="test-save", variant="primary")
                 yield Button("Continue in demo mode", id="continue-demo")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#key-input", Input).focus()
