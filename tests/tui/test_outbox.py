@@ -351,3 +351,24 @@ def test_tracking_driver_is_created_once_per_app(tmp_path: Path) -> None:
     app = SmartleadApp(Settings(), store_path=tmp_path / "o.sqlite3")
     driver = tracking_driver(app)
     assert isinstance(driver, TrackingDriver) and tracking_driver(app) is driver
+
+
+async def test_wide_terminal_gives_lead_and_message_the_room(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """At 120 columns the layout fills the width; past it, names and messages stop being cut."""
+    widths: dict[int, dict[str, int]] = {}
+    for cols in (120, 200):
+        app = make_app(server, tmp_path / str(cols))
+        async with app.run_test(size=(cols, 30)) as pilot:
+            app.store.add_tracked_message("<wide@x.example>")  # an empty outbox hides the table
+            screen = await open_outbox(app, pilot)
+            table = screen.query_one(StatusTable)
+            await wait_for(pilot, lambda: table.size.width > 0)  # noqa: B023
+            await pilot.pause()
+            widths[cols] = {str(c.key.value): c.width for c in table.columns.values()}
+    narrow, wide = widths[120], widths[200]
+    assert sum(wide.values()) - sum(narrow.values()) == 80  # all the extra room is used
+    assert wide["lead"] - narrow["lead"] == wide["message"] - narrow["message"] == 32
+    assert wide["campaign"] - narrow["campaign"] == 16
+    assert wide["state"] == narrow["state"] and wide["checked"] == narrow["checked"]

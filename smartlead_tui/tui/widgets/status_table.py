@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
 from smartlead_tui.api.models import COMPLETED
 from smartlead_tui.outbox.tracker import is_failure_status, parse_time
@@ -81,6 +82,8 @@ COLUMNS_NARROW: tuple[tuple[str, str, int], ...] = (
     ("campaign", "Campaign", 16),
 )
 WIDE_FROM = 110
+#: Where the room goes when the terminal is wider than the layout: (column, share).
+STRETCH: tuple[tuple[str, int], ...] = (("lead", 2), ("message", 2), ("campaign", 1))
 
 
 class TimeFormatter:
@@ -287,6 +290,34 @@ class StatusTable(DataTable[Any]):
         self.layout_columns = COLUMNS_WIDE if wide else COLUMNS_NARROW
         for key, label, width in self.layout_columns:
             self.add_column(label, width=width, key=key)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_columns(event.size.width)
+
+    def fit_columns(self, width: int) -> None:
+        """Give room beyond the fixed layout to the lead, message and campaign columns.
+
+        Still fixed widths (no per-cell measuring): only recomputed when the table resizes.
+        """
+        widths = {key: base for key, _, base in self.layout_columns}
+        used = sum(widths.values()) + 2 * self.cell_padding * len(widths) + 2  # + scrollbar
+        extra = max(0, width - used)
+        shares = sum(share for _, share in STRETCH)
+        given = 0
+        for index, (key, share) in enumerate(STRETCH):
+            more = extra - given if index == len(STRETCH) - 1 else extra * share // shares
+            widths[key] += more
+            given += more
+        changed = False
+        for key, new_width in widths.items():
+            column = self.columns.get(ColumnKey(key))
+            if column is not None and column.width != new_width:
+                column.width = new_width
+                changed = True
+        if changed:
+            self._clear_caches()
+            self._require_update_dimensions = True
+            self.refresh()
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """Skip DataTable's per-row measuring: widths are fixed and every row is one line.
