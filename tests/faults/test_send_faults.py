@@ -166,7 +166,7 @@ async def test_compose_send_under_fault(server: DrillSandbox, tmp_path: Path, na
                 assert banner.startswith("✓ Queued"), banner
                 if name == "success-false":
                     assert "check the thread before sending again" in banner
-            assert screen.check_action("review", ()) is None  # no second send from here
+            assert screen.check_action("review", ()) is False  # no second send from here
         if fault.state == "unknown":
             # Usable: the outbox opens and shows the reply in its (possibly settled) state.
             await pilot.press("escape", "ctrl+o")

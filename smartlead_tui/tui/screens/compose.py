@@ -304,8 +304,10 @@ class ComposeScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "undo":
             return self.phase == "held"
-        if action in ("review", "edit_external"):
-            return True if self.phase == "edit" else None
+        if action in ("review", "edit_external", "toggle_advanced"):
+            # Hidden, not greyed, while the form is locked: the footer shows what works now
+            # (u while held), and fits 80 columns.
+            return self.phase == "edit"
         return True
 
     def action_review(self) -> None:
