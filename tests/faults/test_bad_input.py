@@ -307,7 +307,9 @@ def megabyte_body(eol: str = "\n") -> str:
 @pytest.mark.drill("1 MB body: sent once (TUI)")
 async def test_a_one_megabyte_body_is_sent_once(server: DrillSandbox, tmp_path: Path) -> None:
     body = megabyte_body("\r\n")  # Windows line ends are text, not control characters
-    app = make_app(server, tmp_path)
+    # The sandbox parses the 1 MB POST in a thread sharing the GIL: on a loaded machine that
+    # can outlast the drills' short read timeout (an "unknown" outcome, not what this checks).
+    app = make_app(server, tmp_path, read_timeout_seconds=15.0)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.open_compose({**prefill_for(server), "body": body})
         await wait_for(

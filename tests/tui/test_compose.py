@@ -520,11 +520,16 @@ async def test_drafts_survive_a_crash_and_held_replies_are_offered(
             await pilot.press("escape")
         await open_compose(pilot, thread_b)
         await type_text(pilot, "Typed before the crash")
-        await pilot.pause(0.6)  # autosave: 0.3 s after the last key, 0.8 s at most
-        # The next start (after kill -9) reads the file right now, while this app still runs.
-        with Store(store_path) as other:
-            draft = other.load_draft(draft_key_for(thread_b))
-            assert draft is not None and draft.fields["body"] == "Typed before the crash"
+
+        # Autosave writes 0.3 s after the last key (0.8 s at most); poll the file rather than
+        # trusting a fixed pause on a loaded machine. The next start (after kill -9) reads the
+        # file right now, while this app still runs: a second Store on the same path.
+        def draft_on_disk() -> bool:
+            with Store(store_path) as other:
+                draft = other.load_draft(draft_key_for(thread_b))
+            return draft is not None and draft.fields.get("body") == "Typed before the crash"
+
+        await wait_for(pilot, draft_on_disk, timeout=10.0)
         await pilot.press("escape")
         await open_compose(pilot, thread_c)
         await type_text(pilot, "x")

@@ -20,7 +20,7 @@ from smartlead_tui.tui.screens.outbox import OutboxScreen, TrackMessageIdScreen
 from smartlead_tui.tui.screens.outbox_detail import OutboxDetailScreen, resend_prefill
 from smartlead_tui.tui.tracking import TrackingDriver, tracking_driver
 from smartlead_tui.tui.widgets.outbox_summary import OutboxSummary, summary_text
-from smartlead_tui.tui.widgets.status_table import StatusTable
+from smartlead_tui.tui.widgets.status_table import RowView, StatusTable
 
 
 @pytest.fixture
@@ -88,12 +88,43 @@ def row_texts(app: SmartleadApp, entry_id: int) -> dict[str, str]:
     return app.screen.query_one(StatusTable).cell_texts(entry_id)
 
 
+def record_row_cells(table: StatusTable, entry_id: int) -> list[tuple[str, str, str]]:
+    """(state, status, message) as shown, for every update of one row, in order.
+
+    Consecutive repeats are dropped; the table is wrapped, so no step is missed however late
+    a test looks.
+    """
+    seen: list[tuple[str, str, str]] = []
+    upsert = table.upsert
+
+    def recording(view: RowView) -> bool:
+        added = upsert(view)
+        if view.entry_id == entry_id:
+            cells = {
+                key: cell.text
+                for (key, _, _), cell in zip(table.layout_columns, table.cells(view), strict=True)
+            }
+            step = (cells["state"], cells["status"], cells["message"])
+            if not seen or seen[-1] != step:
+                seen.append(step)
+        return added
+
+    table.upsert = recording  # type: ignore[method-assign]
+    return seen
+
+
 async def wait_for(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 10.0) -> None:
     end = time.monotonic() + timeout
     while not check():
         if time.monotonic() > end:
             raise AssertionError("condition not met in time")
         await pilot.pause(0.05)
+
+
+def tracking_idle(app: SmartleadApp) -> bool:
+    """No status check is running (one started earlier has had its answer)."""
+    worker = tracking_driver(app)._worker
+    return worker is None or not worker.is_running
 
 
 async def open_outbox(app: SmartleadApp, pilot: Pilot[Any]) -> OutboxScreen:
@@ -118,6 +149,9 @@ async def test_a_sent_reply_goes_from_queued_to_completed_on_screen(
         table = screen.query_one(StatusTable)
         assert row_texts(app, entry.id)["state"] == "‖ held"
         row_object = table.rows[str(entry.id)]  # type: ignore[index]
+        # Every row update the panel makes, recorded before the send starts: sampling the
+        # screen could miss the short "queued, no status yet" step on a loaded machine.
+        seen = record_row_cells(table, entry.id)
 
         # The sender's steps, through the app's shared client, as compose will do them.
         store.transition(entry.id, "sending")
@@ -125,24 +159,16 @@ async def test_a_sent_reply_goes_from_queued_to_completed_on_screen(
         result = await app.client.send_reply(draft)
         store.transition(entry.id, "queued", server_message=result.server_message)
 
-        seen: list[tuple[str, str, str]] = []
-
-        def completed() -> bool:
-            cells = row_texts(app, entry.id)
-            if not seen or seen[-1] != (cells["state"], cells["status"], cells["message"]):
-                seen.append((cells["state"], cells["status"], cells["message"]))
-            return cells["status"] == "✓ COMPLETED"
-
-        await wait_for(pilot, completed)
-        seen = [step for step in seen if step[0] != "↑ sending"]
+        await wait_for(pilot, lambda: row_texts(app, entry.id)["status"] == "✓ COMPLETED")
+        steps = [step for step in seen if step[0] != "↑ sending"]
         # Queued with no SmartLead status yet (which waiting step is caught depends on timing).
-        assert seen[0][:2] == ("• queued", "—")
-        assert seen[0][2] in (
+        assert steps[0][:2] == ("• queued", "—"), steps
+        assert steps[0][2] in (
             "waiting for Message-ID",
             "waiting for the first check",
             "not visible yet (404)",
-        )
-        assert seen[-1] == ("• queued", "✓ COMPLETED", "Email sent successfully!")
+        ), steps
+        assert steps[-1] == ("• queued", "✓ COMPLETED", "Email sent successfully!"), steps
         cells = row_texts(app, entry.id)
         assert cells["lead"].startswith("José") and cells["campaign"] == "Q4 Fintech CFOs"
         assert cells["checked"] != "—"  # last checked
@@ -267,6 +293,7 @@ async def test_stop_tracking_and_check_now(server: SandboxServer, tmp_path: Path
         await pilot.press("d")
         await wait_for(pilot, lambda: row_texts(app, entry.id)["message"] == "tracking stopped")
         assert not app.store.get_entry(entry.id).tracking
+        await wait_for(pilot, lambda: tracking_idle(app))  # a check already out has landed
         before = len(server.requests)
         await pilot.pause(0.6)
         assert len(server.requests) == before
@@ -284,6 +311,7 @@ async def test_a_rejected_key_stops_checks_and_the_banner_says_why(
         text = str(banner.render())
         assert "Status checks stopped" in text and "401" in text and "press r" in text
         assert any("API key" in n.message for n in app._notifications)
+        await wait_for(pilot, lambda: tracking_idle(app))  # a check already out has landed
         count = len(server.requests)
         await pilot.pause(0.6)
         assert len(server.requests) == count  # no more polling

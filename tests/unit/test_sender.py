@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -373,14 +374,15 @@ async def test_cancel_restores_the_fields_unchanged(
 async def test_send_queued_journals_sending_before_the_post(
     store: Store, server: SandboxServer
 ) -> None:
-    server.add_fault("slow", method="POST", delay=0.3)
-    async with SmartLeadClient(server.api_key, base_url=server.base_url, read_timeout=5) as api:
+    # The server holds its answer long enough that the POST is seen while the send is still
+    # out, however slowly this loop gets its turns on a loaded machine.
+    server.add_fault("slow", method="POST", delay=2.0)
+    async with SmartLeadClient(server.api_key, base_url=server.base_url, read_timeout=20) as api:
         sender, _ = make_sender(store, server, api)
         entry = sender.hold(fields_for(server), undo_seconds=0)
         task = asyncio.create_task(sender.send(entry.id))
-        for _ in range(100):
-            if server.posts():
-                break
+        deadline = time.monotonic() + 10.0
+        while not server.posts() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         assert len(server.posts()) == 1
         assert store.get_entry(entry.id).state == "sending"  # journaled before the POST
