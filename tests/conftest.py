@@ -15,3 +15,15 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def still_countdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hold the inbox's retry countdown at its first second ("retrying in 8 s").
+
+    On a loaded machine a second can pass between the failure and the assertion or snapshot;
+    the retry itself still happens on its real timer.
+    """
+    from smartlead_tui.tui.screens.inbox import InboxScreen
+
+    monkeypatch.setattr(InboxScreen, "countdown_clock", lambda: 1000.0)

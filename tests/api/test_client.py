@@ -313,8 +313,8 @@ async def test_malformed_message_id_is_refused_before_any_request(
 
 @pytest.mark.parametrize("kind", ["500", "429", "drop", "slow"])
 async def test_reads_back_off_and_retry(server: SandboxServer, kind: str) -> None:
-    server.add_fault(kind, method="GET", times=1, retry_after=0.2, delay=1.0)
-    async with make_client(server, read_timeout=0.5) as api:
+    server.add_fault(kind, method="GET", times=1, retry_after=0.2, delay=3.0)
+    async with make_client(server, read_timeout=1.5) as api:  # room for a loaded machine
         status = await api.reply_status(server.seed.first_sent().message_id)
     assert status.status == "COMPLETED"
     assert len([r for r in server.requests if r.method == "GET"]) == 2

@@ -124,7 +124,7 @@ async def test_compose_send_under_fault(server: DrillSandbox, tmp_path: Path, na
     body = f"Drill reply [{name}] — Tuesday 10:00?"
     prefill = {**prefill_for(server), "body": body}
     store_path = tmp_path / "outbox.sqlite3"
-    timeout = SLOW_READ_TIMEOUT if fault.kind == "slow" else 1.0
+    timeout = SLOW_READ_TIMEOUT if fault.kind == "slow" else 5.0
     app = make_app(server, tmp_path, read_timeout_seconds=timeout)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.open_compose(prefill)
@@ -265,7 +265,7 @@ def test_cli_send_under_fault(
 ) -> None:
     """Plain output, then `--json` (what scripts read), each with its own reply."""
     fault = FAULTS[name]
-    use_cli_config(tmp_path, monkeypatch, SLOW_READ_TIMEOUT if fault.kind == "slow" else 1.0)
+    use_cli_config(tmp_path, monkeypatch, SLOW_READ_TIMEOUT if fault.kind == "slow" else 5.0)
     bodies = [f"CLI drill [{name}]", f"CLI drill [{name}] as JSON"]
     for body, as_json in zip(bodies, (False, True), strict=True):
         inject(server, fault)

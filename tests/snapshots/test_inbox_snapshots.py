@@ -135,6 +135,7 @@ def test_inbox_key_rejected(
     assert snap_compare(app, terminal_size=size, run_before=_failed)
 
 
+@pytest.mark.usefixtures("still_countdown")
 @pytest.mark.parametrize("size", SIZES)
 def test_inbox_unreachable(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     with SandboxServer(now=lambda: FIXED_NOW) as sandbox:

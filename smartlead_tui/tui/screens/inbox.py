@@ -168,6 +168,8 @@ class InboxScreen(Screen[None]):
     #: Rows from the end at which the next page is fetched.
     prefetch_margin: ClassVar[int] = 5
     search_debounce: ClassVar[float] = 0.35
+    #: The retry countdown's clock (read through the class, so a test can hold it still).
+    countdown_clock: ClassVar[Callable[[], float]] = time.monotonic
     #: A background refresh is skipped while the last minute used more than this share of the
     #: request budget (sends and status polling come first).
     refresh_budget_share: ClassVar[float] = 0.6
@@ -326,7 +328,7 @@ class InboxScreen(Screen[None]):
                 f"{error.message}\nFix the key, then press {refresh} to try again.",
             )
             return
-        remaining = max(0, math.ceil(self._retry_deadline - time.monotonic()))
+        remaining = max(0, math.ceil(self._retry_deadline - type(self).countdown_clock()))
         if isinstance(error, NetworkError):
             what = "SmartLead unreachable"
         elif isinstance(error, RateLimitedError):
@@ -396,7 +398,7 @@ class InboxScreen(Screen[None]):
             return
         delay = self.retry_delays[min(self._retry_count, len(self.retry_delays) - 1)]
         self._retry_count += 1
-        self._retry_deadline = time.monotonic() + delay
+        self._retry_deadline = type(self).countdown_clock() + delay
         self._retry_timer = self.set_timer(delay, self.load_first_page, name="inbox-retry")
         self._countdown = self.set_interval(1.0, self._tick_countdown, name="inbox-countdown")
         self._show_error(error)
