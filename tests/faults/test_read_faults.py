@@ -279,11 +279,8 @@ STATUS_DRILLS = {
 
 
 def record_tracking_notices(app: SmartleadApp, seen: list[str]) -> None:
-    """Add the tracker's app-wide notices ("Status checks paused 2 s (429)") to `seen`.
-
-    The budget meter shows a pause only at its next one-second redraw, which a short pause on
-    a loaded machine can fall between.
-    """
+    """Add the tracker's app-wide notices ("Status checks stopped", "paused 30 s (429)") to
+    `seen`: the banner can change again before a poll would read it."""
     post = app.tracking._post
 
     def recording(message: Message) -> None:
@@ -292,6 +289,31 @@ def record_tracking_notices(app: SmartleadApp, seen: list[str]) -> None:
         post(message)
 
     app.tracking._post = recording  # type: ignore[method-assign]
+
+
+def record_meter(app: SmartleadApp, meter: BudgetMeter, seen: list[str]) -> None:
+    """Add every line the budget meter shows to `seen`, redrawn the moment a pause starts.
+
+    A 429 with Retry-After is absorbed by the client (it waits in the shared budget, then
+    retries), so no tracker notice or row message mentions it: only the meter says "paused",
+    and it redraws once a second, which a 2 s pause on a loaded machine can fall between.
+    Redrawing when the budget is paused records what the meter shows during the pause.
+    """
+    update = meter.update
+
+    def recording(content: Any = "", **kwargs: Any) -> None:
+        seen.append(str(content))
+        update(content, **kwargs)
+
+    meter.update = recording  # type: ignore[method-assign]
+    budget = app.client.budget  # the one the meter reads (created now, used by the tracker)
+    pause = budget.pause
+
+    def pausing(seconds: float, now: float | None = None) -> None:
+        pause(seconds, now)
+        meter.refresh_meter()
+
+    budget.pause = pausing  # type: ignore[method-assign]
 
 
 def outbox_text(app: SmartleadApp, entry_id: int) -> str:
@@ -338,6 +360,7 @@ async def test_status_checks_under_fault(server: DrillSandbox, tmp_path: Path, n
         table = screen.query_one(StatusTable)
         shown = record_row_messages(table)
         record_tracking_notices(app, shown)
+        record_meter(app, screen.query_one(BudgetMeter), shown)
         server.add_fault(
             fault.kind,
             path=STATUS_PATH,

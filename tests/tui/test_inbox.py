@@ -36,7 +36,7 @@ def _compose_available() -> bool:
 
 
 class InboxTestApp(SmartleadApp):
-    """The real app with the inbox as home, a fixed clock, and reads that fail fast."""
+    """The real app with the inbox as home, a fixed clock, and retries without back-off."""
 
     CSS_PATH = str(Path(app_module.__file__).parent / "app.tcss")
     clock = staticmethod(lambda: FIXED_NOW)
@@ -51,7 +51,9 @@ class InboxTestApp(SmartleadApp):
             self._client = SmartLeadClient(
                 self.settings.api_key or "",
                 base_url=self.settings.base_url,
-                read_timeout=2.0,
+                # Nothing here waits for a read timeout; a short one would let a slow answer
+                # on a loaded machine be sent twice, and the tests count requests.
+                read_timeout=10.0,
                 connect_timeout=1.0,
                 backoff_base=0.001,
             )
@@ -223,15 +225,20 @@ async def test_search_filters_on_the_server_and_escape_clears_it(
 async def test_search_while_typing_is_debounced_and_escape_leaves_the_field(
     server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A pause long enough that a loaded machine's gaps between keys never look like one.
-    monkeypatch.setattr(InboxScreen, "search_debounce", 3.0)
+    # Each key restarts the debounce timer. However long a loaded machine takes between keys,
+    # a timer started on a partial word ("j", "jo", "jos") must not fire: it gets a minute.
+    # The timer started by the last key gets the real pause, so the search fires by itself.
+    real_debounce = InboxScreen.search_debounce
+
+    def debounce(screen: InboxScreen) -> float:
+        return real_debounce if screen.search_input.value == "jose" else 60.0
+
+    monkeypatch.setattr(InboxScreen, "search_debounce", property(debounce))
     app = make_app(server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await loaded(pilot)
         await pilot.press("slash", *"jose")
-        await wait_until(
-            pilot, lambda: screen.table.row_count == 1 and not screen.busy, timeout=15
-        )
+        await wait_until(pilot, lambda: screen.table.row_count == 1 and not screen.busy)
         assert [p["filters"] for p in inbox_posts(server)] == [{}, {"search": "jose"}]
         await pilot.press("escape")  # leaves the field, keeps the search
         assert app.focused is screen.table
