@@ -59,20 +59,8 @@ class TmuxSession:
         )
 
     def start(self, args: str = "") -> TmuxSession:
-        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
-        shell = f"env -i {exports} {command_path()} {args}; echo EXITED:$?; sleep 30"
-        self._tmux(
-            "new-session",
-            "-d",
-            "-s",
-            self.name,
-            "-x",
-            str(self.width),
-            "-y",
-            str(self.height),
-            shell,
-        )
-        return self
+        """Start the installed command with `args` (a shell-quoted string)."""
+        return self.start_shell(f"{command_path()} {args}")
 
     def keys(self, *keys: str) -> None:
         for key in keys:
