@@ -49,7 +49,7 @@ class SmartleadApp(App[int]):
         Binding("f2", "settings", "Settings", id="settings"),
         Binding("ctrl+o", "open_outbox", "Outbox", id="open-outbox"),
         # Not a priority binding: a focused text field takes the letter first.
-        Binding("u", "undo_send", "Undo send", id="undo-send"),
+        Binding("u", "undo_send", "Undo", id="undo-send"),
     ]
 
     def __init__(

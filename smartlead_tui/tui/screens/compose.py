@@ -431,7 +431,7 @@ class ComposeScreen(Screen[None]):
             # SmartLead's answer instead, so a refused reply is still on screen to fix.
             who = entry.lead_label or "the lead"
             self.notify(
-                f"Reply to {who} sends in {left:.0f} s. u takes it back.",
+                f"Reply to {who} is held for {left:.0f} s before it goes: u takes it back.",
                 title="Held",
                 timeout=max(2.0, left),
                 markup=False,
