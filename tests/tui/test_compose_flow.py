@@ -114,6 +114,7 @@ async def test_a_send_returns_to_the_inbox_and_u_still_undoes(
         await wait_until(pilot, lambda: app.screen is composer and composer.phase == "edit")
         await pilot.pause()
         assert composer.form.get_fields()["body"] == "Tuesday works"
+        assert app.focused is composer.query_one("#body")  # where the person was typing
         assert "nothing was sent" in str(composer.query_one("#banner").render())
         assert not app.send_driver.held_ids
         assert server.posts("send-email-thread") == []

@@ -201,9 +201,11 @@ class ComposeScreen(Screen[None]):
         Building the form costs 100-300 ms of style work; refilling it costs one frame. The
         fields are filled when the screen resumes (`on_screen_resume`), where focus can move.
         """
+        typing_in = self._focus_before  # the same form widgets: an undo returns there
         self._reset_state(prefill)
         if after_undo:
             self.guard_after_undo()
+            self._focus_before = typing_in
         self._pending = self._prefill or {}
 
     def guard_after_undo(self) -> None:
@@ -238,7 +240,9 @@ class ComposeScreen(Screen[None]):
         self._refresh_summary()
         # Focus now, not after a refresh: keys typed while the screen paints must not land
         # in the field that happens to get focus first.
-        if self._prefill is not None and self._prefill.get("email_stats_id"):
+        if self._undone and self._focus_before is not None:
+            self._refocus()
+        elif self._prefill is not None and self._prefill.get("email_stats_id"):
             self.form.focus_body_end()
         else:
             self.form.query_one("#to").focus()
