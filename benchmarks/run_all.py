@@ -50,6 +50,7 @@ BENCHES = [
     Bench("outbox", "outbox_panel.py", ("--runs", "3"), 150, "status panel over 10,000 replies"),
     Bench("polling", "polling.py", ("--mode", "both"), 180, "200 replies to COMPLETED, 60/min"),
     Bench("keystroke", "keystroke.py", ("--keys", "100"), 90, "compose body, key to paint"),
+    Bench("compose-open", "compose_open.py", ("--opens", "10"), 60, "r to a ready composer"),
 ]
 
 

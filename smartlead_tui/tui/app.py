@@ -22,10 +22,14 @@ if TYPE_CHECKING:
     from smartlead_tui.api.client import SmartLeadClient
     from smartlead_tui.config import Settings
     from smartlead_tui.outbox.store import Store
+    from smartlead_tui.tui.screens.compose import ComposeScreen
 
 
 #: How long keys typed while the composer opens are held for it at most.
 TYPEAHEAD_LIMIT_SECONDS = 2.0
+
+#: The name the reused composer is installed under.
+COMPOSER_SCREEN_NAME = "compose"
 
 
 class SettingsChanged(Message):
@@ -44,6 +48,8 @@ class SmartleadApp(App[int]):
         Binding("question_mark", "help", "Help", id="help-alt", show=False),
         Binding("f2", "settings", "Settings", id="settings"),
         Binding("ctrl+o", "open_outbox", "Outbox", id="open-outbox"),
+        # Not a priority binding: a focused text field takes the letter first.
+        Binding("u", "undo_send", "Undo", id="undo-send"),
     ]
 
     def __init__(
@@ -77,6 +83,7 @@ class SmartleadApp(App[int]):
         self.home = home  # "inbox", or "connection" (tests of other screens: no inbox traffic)
         self.send_driver: Any = None
         self._typeahead: list[str] | None = None
+        self._spare_composer: ComposeScreen | None = None
         from smartlead_tui.tui.tracking import TrackingDriver
 
         self.tracking = TrackingDriver(self)
@@ -119,9 +126,7 @@ class SmartleadApp(App[int]):
         self.send_driver = SendDriver(self)
         self.send_driver.start()
         self.tracking.start()
-        self.send_driver.changed.subscribe(
-            self, lambda change: self.tracking.entry_changed(change.entry.id)
-        )
+        self.send_driver.changed.subscribe(self, self._outbox_changed)
         for warning in self.startup_warnings:
             self.notify(warning, title="Configuration", severity="warning", markup=False)
         # A config error or the first run asks something first; what the last session left
@@ -145,7 +150,17 @@ class SmartleadApp(App[int]):
         # Synchronous on purpose: recovery must run before the tracker touches 'sending' rows.
         offer_recovery(self)
 
+    def _outbox_changed(self, change: Any) -> None:
+        self.tracking.entry_changed(change.entry.id)
+        self.refresh_bindings()  # "u Undo send" comes and goes with held replies
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo_send":
+            # Shown only while a reply is held; the composer has its own u while it holds one.
+            from smartlead_tui.tui.screens.compose import ComposeScreen
+
+            held = self.send_driver is not None and bool(self.send_driver.held_ids)
+            return held and not isinstance(self.screen, ComposeScreen)
         # The key to the screen you are on does nothing there: its footer room goes to others.
         return action != getattr(self.screen, "NAV_ACTION", None)
 
@@ -201,7 +216,9 @@ class SmartleadApp(App[int]):
 
     # -- navigation ------------------------------------------------------------------------------
 
-    def open_compose(self, prefill: dict[str, Any] | None = None) -> None:
+    def open_compose(
+        self, prefill: dict[str, Any] | None = None, *, after_undo: bool = False
+    ) -> None:
         """Open the compose screen, prefilled for a thread when `prefill` is given.
 
         Printable keys typed while the screen is being built are kept (type-ahead) and handed
@@ -209,13 +226,52 @@ class SmartleadApp(App[int]):
         """
         from smartlead_tui.tui.screens.compose import ComposeScreen
 
-        self._typeahead = []
-        self.set_timer(TYPEAHEAD_LIMIT_SECONDS, self._flush_stale_typeahead)
+        if after_undo:
+            self._typeahead = None  # keys after an undo are the mash guard's, not typing
+        else:
+            self._typeahead = []
+            self.set_timer(TYPEAHEAD_LIMIT_SECONDS, self._flush_stale_typeahead)
+        spare = self._spare_composer
         try:
-            self.push_screen(ComposeScreen(prefill=prefill))
+            if spare is not None and spare not in self.screen_stack:
+                spare.load(prefill, after_undo=after_undo)
+                self.push_screen(spare)
+                return
+            composer = ComposeScreen(prefill=prefill, after_undo=after_undo)
+            if spare is None:
+                # The first composer is kept (installed) and refilled for every later reply:
+                # opening it again costs a frame instead of building the form anew.
+                self.install_screen(composer, name=COMPOSER_SCREEN_NAME)
+                self._spare_composer = composer
+            self.push_screen(composer)
         except Exception:
             self._typeahead = None
             raise
+
+    def return_from_compose(self, composer: Screen[Any]) -> None:
+        """A reply was handed to the outbox: back to the inbox, the next conversation selected.
+
+        The composer goes (its reply keeps counting down in the send driver) and so does the
+        thread it was opened from; `u` (or "Undo send" in the palette) still takes it back.
+        """
+        from smartlead_tui.tui.screens.inbox import InboxScreen
+
+        if composer not in self.screen_stack:
+            return
+        inbox = next((s for s in self.screen_stack if isinstance(s, InboxScreen)), None)
+        while self.screen is not composer:
+            self.pop_screen()  # a toast or modal above it: it is done too
+        self.pop_screen()
+        if inbox is None:
+            return
+        while self.screen_stack[-1] is not inbox and len(self.screen_stack) > 1:
+            self.pop_screen()
+        inbox.select_next_conversation()
+
+    def action_undo_send(self) -> None:
+        """Take the newest held reply back into the composer (u, wherever no field has focus)."""
+        if self.send_driver is not None:
+            self.send_driver.undo_into_composer()
 
     def take_typeahead(self) -> str:
         """The keys typed since `open_compose`; stops collecting them.

@@ -736,8 +736,17 @@ async def test_reply_is_sent_once_to_the_right_thread_and_shows_in_it(
         assert post["campaignId"] == colleague.campaign_id
         assert post["replyMessageId"] == server.seed.latest_reply(colleague.lead_id).message_id
         assert post["emailBody"].startswith("Thanks Anna")
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is thread)
+        # Sent: back on the inbox (the thread closed too), the next conversation selected.
+        replied = f"{colleague.campaign_id}:{colleague.lead_id}"
+        keys = screen.table.ordered_keys()
+        await wait_until(pilot, lambda: app.screen is screen)
+        if keys.index(replied) + 1 < len(keys):
+            assert screen.table.cursor_key == keys[keys.index(replied) + 1]
+        await move_to(pilot, screen, replied)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ThreadScreen))
+        thread = app.screen
+        assert isinstance(thread, ThreadScreen)
         await wait_until(pilot, lambda: len(thread.query(MessageCard)) == shown_before + 1)
         last = str(list(thread.query(MessageCard))[-1].render())
         assert "Thanks Anna — details below." in last

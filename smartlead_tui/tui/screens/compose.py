@@ -103,10 +103,19 @@ class ComposeScreen(Screen[None]):
         prefill: dict[str, Any] | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
+        after_undo: bool = False,
     ) -> None:
         super().__init__()
-        self._prefill = normalize_fields(prefill) if prefill else None
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._autosaver: DraftAutosaver | None = None
+        self._pending: dict[str, Any] | None = None
+        self._reset_state(prefill)
+        if after_undo:
+            self.guard_after_undo()
+
+    def _reset_state(self, prefill: dict[str, Any] | None) -> None:
+        """Everything that belongs to one reply (the screen itself is reused: see `load`)."""
+        self._prefill = normalize_fields(prefill) if prefill else None
         self.phase: Phase = "edit"
         self.held_entry_id: int | None = None
         self._restored_at: datetime | None = None
@@ -117,9 +126,9 @@ class ComposeScreen(Screen[None]):
         self._reviewed_fields: dict[str, Any] | None = None
         self._focus_before: Widget | None = None
         self._mash_guard_at: datetime | None = None
-        self._autosaver: DraftAutosaver | None = None
         self._notice = ""
         self._notice_class = ""
+        self._undone = False
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -182,12 +191,47 @@ class ComposeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Compose"
         self._autosaver = DraftAutosaver(self.smartlead.store)
-        self._autosaver.reset(draft_key_for(self._initial), self._baseline)
         self.driver.changed.subscribe(self, self._on_outbox_change)
         self.set_interval(0.1, self._tick)
+        self._start_editing()
+
+    def load(self, prefill: dict[str, Any] | None, *, after_undo: bool = False) -> None:
+        """Make this (already built) composer answer another reply, before it is shown again.
+
+        Building the form costs 100-300 ms of style work; refilling it costs one frame. The
+        fields are filled when the screen resumes (`on_screen_resume`), where focus can move.
+        """
+        typing_in = self._focus_before  # the same form widgets: an undo returns there
+        self._reset_state(prefill)
+        if after_undo:
+            self.guard_after_undo()
+            self._focus_before = typing_in
+        self._pending = self._prefill or {}
+
+    def guard_after_undo(self) -> None:
+        """Opened by an undo: drop u/enter/y still being mashed (see `swallows_key`)."""
+        self._undone = True
+        self._mash_guard_at = self.driver.now()
+
+    def _apply_pending(self) -> None:
+        self._pending = None
+        self._initial = self._initial_fields()
+        form = self.form
+        form.disabled = False
+        form.reset(self._initial)
+        self.refresh_bindings()
+        self._start_editing()
+
+    def _start_editing(self) -> None:
+        """Banner, validation, focus and type-ahead for a freshly opened reply."""
+        if self._autosaver is not None:
+            self._autosaver.reset(draft_key_for(self._initial), self._baseline)
+        undone = "Undone: nothing was sent. " if self._undone else ""
         if self._restored_at is not None:
             saved = self._restored_at.astimezone(self.tz).strftime("%H:%M")
-            self._set_banner(f"Draft restored (saved {saved}) · autosaved as you type", "")
+            self._set_banner(f"{undone}Draft restored (saved {saved}) · autosaved as you type", "")
+        elif undone:
+            self._set_banner(undone + "Back to editing.", "")
         elif self._notice:
             self._set_banner(self._notice, "-failed")
         else:
@@ -196,7 +240,9 @@ class ComposeScreen(Screen[None]):
         self._refresh_summary()
         # Focus now, not after a refresh: keys typed while the screen paints must not land
         # in the field that happens to get focus first.
-        if self._prefill is not None and self._prefill.get("email_stats_id"):
+        if self._undone and self._focus_before is not None:
+            self._refocus()
+        elif self._prefill is not None and self._prefill.get("email_stats_id"):
             self.form.focus_body_end()
         else:
             self.form.query_one("#to").focus()
@@ -382,6 +428,22 @@ class ComposeScreen(Screen[None]):
             self._autosaver.discard()
         self.held_entry_id = entry.id
         self._apply_entry(self.smartlead.store.get_entry(entry.id))
+        left = self.driver.remaining(entry.id)
+        if left:
+            # Back where the person came from; the reply counts down in the app's send driver
+            # and `u` there takes it back. With no undo window the composer waits for
+            # SmartLead's answer instead, so a refused reply is still on screen to fix.
+            who = entry.lead_label or "the lead"
+            self.notify(
+                f"Reply to {who} is held for {left:.0f} s before it goes: u takes it back.",
+                title="Held",
+                timeout=max(2.0, left),
+                markup=False,
+            )
+            self._leave()
+
+    def _leave(self) -> None:
+        self.call_after_refresh(self.smartlead.return_from_compose, self)
 
     def _back_to_edit(self, message: str, css_class: str, *, guard_mashing: bool = False) -> None:
         """Editable again, focus where it was. After an undo or a failure, keys still being
@@ -440,6 +502,8 @@ class ComposeScreen(Screen[None]):
                 "-sending",
             )
         elif state == "queued":
+            if self.phase == "sending" and self.is_current:
+                self._leave()  # sent with no undo window: the toast says it was queued
             self._set_phase("done")
             extra = f" ⚠ {entry.last_error}" if entry.last_error else ""
             mid = f" Message-ID {entry.message_id}." if entry.message_id else ""
@@ -600,4 +664,9 @@ class ComposeScreen(Screen[None]):
         )
 
     def on_screen_resume(self) -> None:
+        if self._pending is not None:
+            self._apply_pending()
         self._refresh_summary()
+
+    def on_screen_suspend(self) -> None:
+        self._save_now()

@@ -679,6 +679,13 @@ class InboxScreen(Screen[None]):
         self.table.mark_read(key)
         self._status()
 
+    def select_next_conversation(self) -> None:
+        """After a reply went to the outbox: the row below the one answered, ready for enter."""
+        current = self.table.current
+        if current is not None:
+            self.table.neighbour(conversation_key(current), 1)
+        self.table.focus()
+
     def step_conversation(self, key: str, delta: int) -> Conversation | None:
         """The conversation before/after `key` in the list (n/p in a thread), or None."""
         conversation = self.table.neighbour(key, delta)

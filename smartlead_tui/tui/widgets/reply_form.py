@@ -352,6 +352,19 @@ class ReplyForm(VerticalScroll):
         self.query_one("#context", Static).update(self._context_text(f))
         self._last = self.get_fields()
 
+    def reset(self, fields: Mapping[str, Any]) -> None:
+        """As if freshly built for `fields` (the composer reuses one form for every reply).
+
+        Setting a TextArea's text clears its undo history: ctrl+z never brings back another
+        lead's reply.
+        """
+        self.set_fields(fields)
+        self.query_one("#attach-url", Input).value = ""
+        for widget_id in list(self._shown):
+            self._put(widget_id, "")
+        self.query_one("#advanced", Collapsible).collapsed = True
+        self.scroll_home(animate=False)
+
     # -- problems --------------------------------------------------------------------------
 
     def show_problems(self, check: FieldCheck, *, show_all: bool) -> None:

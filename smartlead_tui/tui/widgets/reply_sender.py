@@ -217,9 +217,9 @@ class SendDriver:
         if not (isinstance(screen, ComposeScreen) and screen.held_entry_id == entry.id):
             opener = getattr(self.app, "open_compose", None)
             if callable(opener):
-                opener(prefill=entry.fields)
+                opener(prefill=entry.fields, after_undo=True)
             else:
-                self.app.push_screen(ComposeScreen(prefill=entry.fields))
+                self.app.push_screen(ComposeScreen(prefill=entry.fields, after_undo=True))
         return entry
 
     # -- internals -----------------------------------------------------------------------
