@@ -1036,6 +1036,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+#: For other small files written the same crash-safe way (the category cache).
+atomic_write = _atomic_write
+
+
 def write_config_bytes(path: Path, data: bytes) -> None:
     """Write raw config bytes safely: keep the old file as .bak, replace atomically, 0600.
 

@@ -18,7 +18,6 @@ from typing import Any
 from smartlead_tui.api.models import Conversation, Message
 
 __all__ = [
-    "CATEGORIES",
     "PAGE_SIZE",
     "VIEWS",
     "InboxQuery",
@@ -37,16 +36,6 @@ __all__ = [
     "reply_prefill",
     "zone_label",
 ]
-
-#: SmartLead's lead categories (ids as the API sends them).
-CATEGORIES: dict[int, str] = {
-    1: "Interested",
-    2: "Meeting request",
-    3: "Not interested",
-    4: "Out of office",
-    5: "Wrong person",
-    6: "Do not contact",
-}
 
 #: The views of the inbox, in key order (1..6), with the label shown on screen. Each name is a
 #: view of `SmartLeadClient.inbox_replies`.
@@ -255,6 +244,8 @@ def reply_prefill(conversation: Conversation, history: list[Message]) -> dict[st
         "campaign_name": conversation.campaign_name,
         "lead_id": conversation.lead_id,
         "lead_label": lead_label(conversation),
+        # The account's id as the inbox row gave it; its name is looked up, never guessed.
+        "lead_category_id": conversation.category_id,
         "email_stats_id": reply.stats_id,
         "thread_id": None,
         "to_email": address,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from smartlead_tui.api.errors import ApiError
 from smartlead_tui.api.models import Attachment, ReplyDraft, SendEndpoint, SendResult
+from smartlead_tui.categories import CategoryNames, do_not_contact_warning
 from smartlead_tui.outbox.store import NEW_THREAD, OutboxEntry, Store, TransitionError, thread_key
 from smartlead_tui.validation import (
     ValidationError,
@@ -78,6 +79,7 @@ FIELD_DEFAULTS: dict[str, Any] = {
     "email_stats_id": "",
     "lead_id": None,
     "lead_label": "",
+    "lead_category_id": None,
     "campaign_name": "",
     "subject": "",
     "body": "",
@@ -391,10 +393,23 @@ def fields_from_args(args: Any, *, body: str | None = None) -> dict[str, Any]:
 
 
 def review_warnings(
-    draft: ReplyDraft, fields: Mapping[str, Any], *, tz: tzinfo, now: datetime | None = None
+    draft: ReplyDraft,
+    fields: Mapping[str, Any],
+    *,
+    tz: tzinfo,
+    now: datetime | None = None,
+    categories: CategoryNames | None = None,
 ) -> list[str]:
-    """Things worth a second look before sending; none of them blocks the send."""
+    """Things worth a second look before sending; none of them blocks the send.
+
+    `categories` are the account's names: a lead in a negative or "do not contact"-like
+    category is warned about first (ids come from the inbox row, names from the API).
+    """
     warnings: list[str] = []
+    if categories is not None:
+        do_not_contact = do_not_contact_warning(fields, categories)
+        if do_not_contact:
+            warnings.append(do_not_contact)
     if not draft.add_signature:
         warnings.append("No signature: the mailbox signature will not be added.")
     when = draft.scheduled_time

@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from smartlead_tui.sandbox.seed import Lead, Message, SeedData, iso_ms
+from smartlead_tui.sandbox.seed import CATEGORIES, Lead, Message, SeedData, iso_ms
 
 SEND_OK_TEXT = "Email added to the queue, will be sent out soon!"
 SEND_RESPONSES = ("text", "json", "json-with-id")
@@ -577,6 +577,8 @@ class SandboxServer:
             return None
         if get and (m := re.fullmatch(r"/campaigns/([^/]+)/leads/([^/]+)/message-history", rest)):
             return self._message_history, [m.group(1), m.group(2)]
+        if get and rest == "/leads/fetch-categories":
+            return self._lead_categories, []
         return None
 
     def _rate_limit(self, key: str) -> tuple[_Response | None, dict[str, str]]:
@@ -965,6 +967,15 @@ class SandboxServer:
             "from": campaign.mailbox,
             "to": lead.email,
         })
+
+    # -- lead categories -----------------------------------------------------------------
+
+    def _lead_categories(
+        self, params: list[str], query: dict[str, str], body: bytes, parsed: Any,
+        handler: BaseHTTPRequestHandler,
+    ) -> _Response:
+        """A bare array, as the docs promise (ids 1..7 plus a custom one with a large id)."""
+        return _json_response(200, [dict(c) for c in CATEGORIES])
 
     # -- test-control endpoints ----------------------------------------------------------
 

@@ -77,9 +77,11 @@ class SmartleadApp(App[int]):
         self.home = home  # "inbox", or "connection" (tests of other screens: no inbox traffic)
         self.send_driver: Any = None
         self._typeahead: list[str] | None = None
+        from smartlead_tui.tui.categories import CategoryHolder
         from smartlead_tui.tui.tracking import TrackingDriver
 
         self.tracking = TrackingDriver(self)
+        self.categories = CategoryHolder(self)
         if settings.keymap:
             self.set_keymap(dict(settings.keymap))
 
@@ -191,6 +193,7 @@ class SmartleadApp(App[int]):
             self.set_keymap(dict(settings.keymap))
         if old_client is not None:
             await old_client.aclose()
+        self.categories.reset()  # another account's ids mean other categories
         for screen in self.screen_stack:
             screen.post_message(SettingsChanged())
         self.tracking.reset()

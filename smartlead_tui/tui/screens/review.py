@@ -19,7 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from smartlead_tui.api.models import ReplyDraft
+from smartlead_tui.categories import category_from_fields, is_do_not_contact
 from smartlead_tui.outbox.store import OutboxEntry
+from smartlead_tui.tui.categories import category_names
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.validation import format_schedule
 
@@ -128,6 +130,10 @@ class ReviewScreen(ModalScreen[ReviewResult]):
         if campaign_name:
             campaign += f" ({campaign_name})"
         rows.append(("Campaign", campaign))
+        label, category = category_from_fields(self.fields, category_names(self.app))
+        if label:
+            warn = "⚠ " if category is not None and is_do_not_contact(category) else ""
+            rows.append(("Category", warn + label))
         rows.append(("Stats id", d.email_stats_id))
         subject = str(self.fields.get("subject") or "").strip()
         rows.append(("Subject", subject or "(unknown)"))

@@ -23,8 +23,8 @@ from textual.worker import Worker
 
 from smartlead_tui.api.errors import ApiError
 from smartlead_tui.api.models import Conversation, Message
+from smartlead_tui.categories import is_do_not_contact
 from smartlead_tui.inbox import (
-    CATEGORIES,
     NoReplyError,
     conversation_key,
     lead_label,
@@ -32,6 +32,7 @@ from smartlead_tui.inbox import (
     reply_prefill,
     zone_label,
 )
+from smartlead_tui.tui.categories import CategoriesLoaded, category_names
 from smartlead_tui.tui.screens.inbox import (
     api_client,
     app_zone,
@@ -159,9 +160,11 @@ class ThreadScreen(Screen[None]):
         line.append(lead_label(conversation), style="bold")
         if conversation.campaign_name:
             line.append(f"  ·  {conversation.campaign_name}")
-        category = CATEGORIES.get(conversation.category_id or 0)
-        if category:
-            line.append(f"  ·  {category}")
+        if conversation.category_id is not None:
+            names = category_names(self.app)
+            known = names.get(conversation.category_id)
+            warn = "⚠ " if known is not None and is_do_not_contact(known) else ""
+            line.append(f"  ·  {warn}{names.label(conversation.category_id)}")
         second = Text(no_wrap=True, overflow="ellipsis", style="dim")
         count = len(self.history)
         second.append(f"{count} message{'s' if count != 1 else ''}")
@@ -233,6 +236,9 @@ class ThreadScreen(Screen[None]):
             self.load_history()
             self.set_timer(self.after_send_recheck, self._recheck)
         self.view.focus()
+
+    def on_categories_loaded(self, message: CategoriesLoaded) -> None:
+        self._title()
 
     def on_settings_changed(self, message: Any) -> None:
         """Another key or demo/real switch (app `SettingsChanged`): re-read with the new one."""
