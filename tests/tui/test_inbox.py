@@ -169,7 +169,9 @@ async def test_inbox_lists_newest_reply_first_one_page(
             {"offset": 0, "limit": 20, "filters": {}, "sortBy": "REPLY_TIME_DESC"}
         ]
         assert "20 conversations (more below)" in status_text(screen)
-        assert server.requests[0].query["fetch_message_history"] == "true"
+        # (the account's category names are read beside it, issue 11 item 1)
+        listing = [r for r in server.requests if "/master-inbox/" in r.path]
+        assert listing[0].query["fetch_message_history"] == "true"
 
 
 async def test_paging_loads_the_next_page_as_the_cursor_nears_the_end(
@@ -495,9 +497,10 @@ async def test_thread_shows_messages_oldest_first_with_labels(
         await pilot.press("z")
         assert "folded" in str(list(thread.query(MessageCard))[-1].render())
         assert thread.query_one(MessageView).has_focus
-        assert [r.path for r in server.requests if r.method == "GET"] == [
-            f"/api/v1/campaigns/{lead.campaign_id}/leads/{lead.lead_id}/message-history"
-        ]
+        assert [
+            r.path for r in server.requests
+            if r.method == "GET" and not r.path.endswith("/leads/fetch-categories")
+        ] == [f"/api/v1/campaigns/{lead.campaign_id}/leads/{lead.lead_id}/message-history"]
         await pilot.press("escape")
         assert app.screen is screen
 
@@ -611,6 +614,7 @@ def expected_prefill(server: SandboxServer, lead_id: int) -> dict[str, Any]:
         "campaign_name": campaign.name,
         "lead_id": lead.lead_id,
         "lead_label": f"{lead.first_name} {lead.last_name} <{lead.email}>",
+        "lead_category_id": lead.category_id,
         "email_stats_id": reply.stats_id,
         "thread_id": None,
         "to_email": reply.from_email,
