@@ -6,8 +6,8 @@ from pathlib import Path
 
 from rich.text import Text
 
-from smartlead_tui.categories import CategoryNames, cache_path, save_cache
 from smartlead_tui.categories import Category as Cat
+from smartlead_tui.categories import CategoryNames, cache_path, save_cache
 from smartlead_tui.sandbox import SandboxServer
 from smartlead_tui.sandbox.seed import CUSTOM_CATEGORY_ID
 from smartlead_tui.tui.screens.thread import ThreadScreen
