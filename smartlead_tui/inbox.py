@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from smartlead_tui.api.models import Conversation, Message
+from smartlead_tui.body_format import sent_body
 
 __all__ = [
     "PAGE_SIZE",
@@ -294,7 +295,7 @@ def pending_outbox_entries(
     for entry in mine:
         if entry.message_id and entry.message_id in shown_ids:
             continue
-        body = _squash(html_to_text(str(entry.fields.get("body") or "")))
+        body = _squash(html_to_text(sent_body(entry.fields, getattr(entry, "request_body", None))))
         if body and any(text.startswith(body[:80]) for text in outgoing_texts):
             continue
         pending.append(entry)

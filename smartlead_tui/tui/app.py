@@ -121,6 +121,7 @@ class SmartleadApp(App[int]):
         self.send_driver = SendDriver(self)
         self.send_driver.start()
         self.tracking.start()
+        self.categories.start()  # names ready before anyone reaches a review
         self.send_driver.changed.subscribe(
             self, lambda change: self.tracking.entry_changed(change.entry.id)
         )

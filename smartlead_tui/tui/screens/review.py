@@ -19,9 +19,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from smartlead_tui.api.models import ReplyDraft
-from smartlead_tui.categories import category_from_fields, is_do_not_contact
+from smartlead_tui.categories import (
+    category_from_fields,
+    do_not_contact_warning,
+    is_do_not_contact,
+)
+from smartlead_tui.inbox import html_to_text
 from smartlead_tui.outbox.store import OutboxEntry
-from smartlead_tui.tui.categories import category_names
+from smartlead_tui.tui.categories import CategoriesLoaded, category_names
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.validation import format_schedule
 
@@ -58,6 +63,7 @@ class ReviewScreen(ModalScreen[ReviewResult]):
         Binding("enter", "confirm", "Send", id="review-confirm"),
         Binding("y", "confirm_explicit", "Yes, send", id="review-yes"),
         Binding("escape,n", "back", "Back to editing", id="review-back"),
+        Binding("h", "toggle_source", "HTML source", id="review-html-source"),
     ]
 
     def __init__(
@@ -78,6 +84,8 @@ class ReviewScreen(ModalScreen[ReviewResult]):
         self.duplicate = duplicate
         self.undo_seconds = undo_seconds
         self._answered = False
+        #: An HTML body is shown as the lead will read it; `h` shows the HTML itself.
+        self.show_source = False
         #: What the summary shows, as (label, value) pairs (continuation rows have label "").
         self.rows: list[tuple[str, str]] = []
 
@@ -91,7 +99,7 @@ class ReviewScreen(ModalScreen[ReviewResult]):
             yield Static(self._summary(), id="review-summary")
             if self.warnings:
                 yield Static(Text("\n".join(f"⚠ {w}" for w in self.warnings)), id="review-warnings")
-            yield Static("Body", id="review-body-label")
+            yield Static(self._body_label(), id="review-body-label", markup=False)
             yield Static(self._body(), id="review-body")
         yield KeyFooter()
 
@@ -152,8 +160,22 @@ class ReviewScreen(ModalScreen[ReviewResult]):
             grid.add_row(Text(label), Text(value))
         return grid
 
+    @property
+    def is_html(self) -> bool:
+        """The body goes out as the HTML made from the typed text (`body_format = "html"`)."""
+        return self.draft.typed_body is not None
+
+    def _body_label(self) -> str:
+        if not self.is_html:
+            return "Body (sent as plain text)"
+        if self.show_source:
+            return "Body (the HTML that is sent)"
+        return "Body (sent as HTML, shown as the lead reads it)"
+
     def _body(self) -> Text:
         body = self.draft.body
+        if self.is_html and not self.show_source:
+            body = html_to_text(body, fold_quotes=False)
         if len(body) <= BODY_PREVIEW_CHARS:
             return Text(body)
         text = Text(body[:BODY_PREVIEW_CHARS])
@@ -174,6 +196,22 @@ class ReviewScreen(ModalScreen[ReviewResult]):
             "enter does not send it."
         )
 
+    def on_categories_loaded(self, message: CategoriesLoaded) -> None:
+        """Names came after this opened: show the category, and warn if it is a negative one."""
+        names = category_names(self.app)
+        warning = do_not_contact_warning(self.fields, names)
+        if warning and warning not in self.warnings:
+            self.warnings.insert(0, warning)
+            text = Text("\n".join(f"⚠ {w}" for w in self.warnings))
+            found = self.query("#review-warnings")
+            if found:
+                found.first(Static).update(text)
+            else:
+                self.query_one("#review-scroll").mount(
+                    Static(text, id="review-warnings"), after="#review-summary"
+                )
+        self.query_one("#review-summary", Static).update(self._summary())
+
     def _prompt(self) -> str:
         if self.duplicate is not None:
             return "y: send it again anyway · escape: back to editing"
@@ -183,6 +221,8 @@ class ReviewScreen(ModalScreen[ReviewResult]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A probable duplicate hides enter: it needs an explicit y.
+        if action == "toggle_source":
+            return self.is_html
         return not (action == "confirm" and self.duplicate is not None)
 
     def action_confirm(self) -> None:
@@ -200,6 +240,13 @@ class ReviewScreen(ModalScreen[ReviewResult]):
 
     def action_back(self) -> None:
         self._answer(None)
+
+    def action_toggle_source(self) -> None:
+        if not self.is_html:
+            return
+        self.show_source = not self.show_source
+        self.query_one("#review-body-label", Static).update(self._body_label())
+        self.query_one("#review-body", Static).update(self._body())
 
     def _answer(self, result: ReviewResult) -> None:
         """Answer once: the second of several fast keypresses must not answer again."""
