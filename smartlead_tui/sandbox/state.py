@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import json
 import logging
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -47,7 +48,8 @@ def _time(value: Any) -> datetime | None:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a+") as handle:
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "r+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -103,7 +105,7 @@ def save_state(server: SandboxServer, path: Path) -> None:
         payload = {
             "version": STATE_VERSION,
             "seed": server._seed_value,
-            "base_time": iso_ms(server.seed.base_time),
+            "base_time": server.seed.base_time.isoformat(),
             "sent": sent,
         }
         atomic_write(path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))

@@ -160,12 +160,14 @@ class ThreadScreen(Screen[None]):
         line.append(lead_label(conversation), style="bold")
         if conversation.campaign_name:
             line.append(f"  ·  {conversation.campaign_name}")
+        second = Text(no_wrap=True, overflow="ellipsis", style="dim")
         if conversation.category_id is not None:
+            # First on its line, so 80 columns never cut it off.
             names = category_names(self.app)
             known = names.get(conversation.category_id)
             warn = "⚠ " if known is not None and is_do_not_contact(known) else ""
-            line.append(f"  ·  {warn}{names.label(conversation.category_id)}")
-        second = Text(no_wrap=True, overflow="ellipsis", style="dim")
+            second.append(f"{warn}{names.label(conversation.category_id)}", style="bold")
+            second.append("  ·  ")
         count = len(self.history)
         second.append(f"{count} message{'s' if count != 1 else ''}")
         second.append(f"  ·  times in {zone_label(self.view.zone, self.now())}")
@@ -173,7 +175,8 @@ class ThreadScreen(Screen[None]):
             index, total, more = self.navigator.position_of(conversation_key(conversation))
             if index:
                 second.append(f"  ·  conversation {index} of {total}{'+' if more else ''}")
-        self.query_one("#thread-title", Static).update(Text("\n").join([line, second]))
+        joined = Text("\n", no_wrap=True, overflow="ellipsis").join([line, second])
+        self.query_one("#thread-title", Static).update(joined)  # one line each, cut at the edge
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#thread-status", Static)
