@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from smartlead_tui.api.models import ReplyDraft
+from smartlead_tui.body_format import text_to_html
 from smartlead_tui.categories import (
     category_from_fields,
     do_not_contact_warning,
@@ -174,11 +175,17 @@ class ReviewScreen(ModalScreen[ReviewResult]):
 
     def _body(self) -> Text:
         body = self.draft.body
-        if self.is_html and not self.show_source:
-            body = html_to_text(body, fold_quotes=False)
+        typed = self.draft.typed_body
+        if typed is not None and not self.show_source:
+            # As the lead reads it: the HTML made from (a preview's worth of) the typed text,
+            # rendered back; laying out all of a 1 MB body froze the screen.
+            body = typed
+            shown = html_to_text(text_to_html(typed[:BODY_PREVIEW_CHARS]), fold_quotes=False)
+        else:
+            shown = body[:BODY_PREVIEW_CHARS]
         if len(body) <= BODY_PREVIEW_CHARS:
-            return Text(body)
-        text = Text(body[:BODY_PREVIEW_CHARS])
+            return Text(shown)
+        text = Text(shown)
         text.append(
             f"\n… {len(body) - BODY_PREVIEW_CHARS:,} more characters not shown here "
             f"({len(body):,} in all, {body.count(chr(10)) + 1:,} lines); the whole body is sent.",
