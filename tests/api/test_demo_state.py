@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
+import smartlead_tui.cli as cli_module
+from smartlead_tui.cli import main
 from smartlead_tui.outbox.store import STORE_FILENAME
+from smartlead_tui.sandbox.seed import SeedData
 from smartlead_tui.sandbox.state import STATE_FILENAME, demo_sandbox
 
 
@@ -63,3 +69,28 @@ def test_a_fresh_demo_outbox_means_a_fresh_world(tmp_path: Path) -> None:
     (tmp_path / STATE_FILENAME).write_text(json.dumps({"version": 1, "base_time": "x"}))
     server = demo_sandbox(tmp_path)  # no outbox file: both start fresh
     assert not server._outgoing and not (tmp_path / STATE_FILENAME).exists()
+
+
+def test_cli_demo_send_then_a_later_demo_sees_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes: `send --demo`, then the next demo start (TUI, `status --demo`, ...)."""
+    for name in ("API_KEY", "BASE_URL", "PROFILE", "CONFIG"):
+        monkeypatch.delenv(f"SMARTLEAD_{name}", raising=False)
+    for name in ("CONFIG", "DATA", "STATE"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    ref = SeedData(base_time=datetime.now(UTC)).first_reply()
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        ["--demo", "send", "--campaign-id", str(ref.campaign_id), "--email-stats-id",
+         ref.stats_id, "--body", "Kept across starts"],
+        out=out, err=err, stdin=io.StringIO(""),
+    )
+    assert code == 0, err.getvalue()
+    later = cli_module._start_demo_sandbox()
+    try:
+        bodies = [m.email_body for m in later.seed.lead(ref.lead_id).history]
+        assert "<p>Kept across starts</p>" in bodies
+        assert later._outgoing  # its reply-status answers, instead of "not found"
+    finally:
+        later.stop()
