@@ -25,7 +25,7 @@ log = logging.getLogger("smartlead_tui.categories")
 
 #: How long the first page of the inbox waits for names it has never seen (no cache yet), so
 #: the first screen shows "Interested" rather than "#1" flipping a moment later.
-FIRST_LOAD_WAIT_SECONDS = 3.0
+FIRST_LOAD_WAIT_SECONDS = 2.0
 #: An id the list does not know (a category created since) re-reads it at most this often.
 UNKNOWN_ID_REFRESH_SECONDS = 120.0
 
