@@ -183,9 +183,11 @@ def _path(text: str) -> Any:
 
 
 def _start_demo_sandbox() -> SandboxServer:
-    from smartlead_tui.sandbox import SandboxServer
+    """The demo's sandbox, its world kept beside the demo outbox (issue 11 item 14)."""
+    from smartlead_tui.config import data_dir
+    from smartlead_tui.sandbox.state import demo_sandbox
 
-    return SandboxServer().start()
+    return demo_sandbox(data_dir() / "demo").start()
 
 
 def _make_client(settings: Settings, args: argparse.Namespace) -> SmartLeadClient:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 APP_NAME = "smartlead-tui"
 DEFAULT_BASE_URL = "https://server.smartlead.ai/api/v1"
 SEND_ENDPOINTS = ("send-email-thread", "reply-email-thread")
+#: How a typed body is sent (see `body_format.outgoing_body`); kept here so config stays light.
+BODY_FORMATS = ("html", "plain")
 CONFIG_FILENAME = "config.toml"
 
 ENV_CONFIG = "SMARTLEAD_CONFIG"
@@ -185,6 +187,12 @@ def _send_endpoint(value: Any) -> str:
     return str(value)
 
 
+def _body_format(value: Any) -> str:
+    if value not in BODY_FORMATS:
+        raise _Invalid(" or ".join(repr(e) for e in BODY_FORMATS))
+    return str(value)
+
+
 def _timezone(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _Invalid("'local' or an IANA time zone name like 'Europe/Berlin'")
@@ -326,6 +334,14 @@ _SPECS: tuple[KeySpec, ...] = (
         "true or false",
         "Append the sending mailbox's signature by default.",
         _bool,
+    ),
+    KeySpec(
+        "body_format",
+        "str",
+        "html",
+        "'html' or 'plain'",
+        "Send the typed body as minimal HTML (paragraphs, line breaks, links) or as plain text.",
+        _body_format,
     ),
     KeySpec(
         "notify_bell",
@@ -632,6 +648,7 @@ class Settings:
     default_cc: str = ""
     default_bcc: str = ""
     add_signature: bool = True
+    body_format: str = "html"
     notify_bell: bool = False
     discovery_timeout_seconds: float = 1800.0
     connect_timeout_seconds: float = 5.0
@@ -974,6 +991,7 @@ def load_settings(
         default_cc=", ".join(values["default_cc"]),
         default_bcc=", ".join(values["default_bcc"]),
         add_signature=values["add_signature"],
+        body_format=values["body_format"],
         notify_bell=values["notify_bell"],
         discovery_timeout_seconds=values["discovery_timeout_seconds"],
         connect_timeout_seconds=values["connect_timeout_seconds"],
@@ -1034,6 +1052,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+#: For other small files written the same crash-safe way (the category cache).
+atomic_write = _atomic_write
 
 
 def write_config_bytes(path: Path, data: bytes) -> None:

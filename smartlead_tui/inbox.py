@@ -16,9 +16,9 @@ from html.parser import HTMLParser
 from typing import Any
 
 from smartlead_tui.api.models import Conversation, Message
+from smartlead_tui.body_format import sent_body
 
 __all__ = [
-    "CATEGORIES",
     "PAGE_SIZE",
     "VIEWS",
     "InboxQuery",
@@ -37,16 +37,6 @@ __all__ = [
     "reply_prefill",
     "zone_label",
 ]
-
-#: SmartLead's lead categories (ids as the API sends them).
-CATEGORIES: dict[int, str] = {
-    1: "Interested",
-    2: "Meeting request",
-    3: "Not interested",
-    4: "Out of office",
-    5: "Wrong person",
-    6: "Do not contact",
-}
 
 #: The views of the inbox, in key order (1..6), with the label shown on screen. Each name is a
 #: view of `SmartLeadClient.inbox_replies`.
@@ -255,6 +245,8 @@ def reply_prefill(conversation: Conversation, history: list[Message]) -> dict[st
         "campaign_name": conversation.campaign_name,
         "lead_id": conversation.lead_id,
         "lead_label": lead_label(conversation),
+        # The account's id as the inbox row gave it; its name is looked up, never guessed.
+        "lead_category_id": conversation.category_id,
         "email_stats_id": reply.stats_id,
         "thread_id": None,
         "to_email": address,
@@ -303,7 +295,7 @@ def pending_outbox_entries(
     for entry in mine:
         if entry.message_id and entry.message_id in shown_ids:
             continue
-        body = _squash(html_to_text(str(entry.fields.get("body") or "")))
+        body = _squash(html_to_text(sent_body(entry.fields, getattr(entry, "request_body", None))))
         if body and any(text.startswith(body[:80]) for text in outgoing_texts):
             continue
         pending.append(entry)

@@ -43,6 +43,7 @@ from smartlead_tui.api.models import (
     SendResult,
     sort_messages,
 )
+from smartlead_tui.categories import Category, parse_categories
 from smartlead_tui.config import DEFAULT_BASE_URL, Settings, mask_key, validate_base_url
 from smartlead_tui.redact import install_log_redaction, redact, register_secret
 from smartlead_tui.validation import normalize_message_id
@@ -265,6 +266,16 @@ class SmartLeadClient:
         if not isinstance(history, list):
             raise BadResponseError("SmartLead's message-history answer has no history list.")
         return list(sort_messages([Message.from_api(m) for m in history if isinstance(m, dict)]))
+
+    async def lead_categories(self, *, background: bool = True) -> list[Category]:
+        """The account's lead categories (ids differ per account: never map one by hand)."""
+        response = await self._request(
+            "GET", "/leads/fetch-categories", what="list the lead categories", background=background
+        )
+        try:
+            return parse_categories(_require_json(response, "lead categories"))
+        except ValueError as exc:
+            raise BadResponseError(f"SmartLead's {exc}.") from None
 
     # -- plumbing ----------------------------------------------------------------------------
 

@@ -58,11 +58,14 @@ class ReplyDraft:
     seq_type: str | None = None
     add_signature: bool | None = None
     attachments: tuple[Attachment, ...] = ()
+    #: The text as the person typed it when `body` is its HTML form (not sent; identity only).
+    typed_body: str | None = field(default=None, compare=False, repr=False)
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, body: str | None = None) -> str:
         """Identity for "same reply sent twice?": campaign, stats id and body."""
         digest = hashlib.sha256()
-        for part in (str(self.campaign_id), self.email_stats_id, self.body):
+        text = self.body if body is None else body
+        for part in (str(self.campaign_id), self.email_stats_id, text):
             digest.update(part.encode("utf-8"))
             digest.update(b"\0")
         return digest.hexdigest()

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from smartlead_tui.api.errors import ApiError
 from smartlead_tui.api.models import Attachment, ReplyDraft, SendEndpoint, SendResult
+from smartlead_tui.body_format import outgoing_body, text_to_html
+from smartlead_tui.categories import CategoryNames, do_not_contact_warning
 from smartlead_tui.outbox.store import NEW_THREAD, OutboxEntry, Store, TransitionError, thread_key
 from smartlead_tui.validation import (
     ValidationError,
@@ -78,6 +80,7 @@ FIELD_DEFAULTS: dict[str, Any] = {
     "email_stats_id": "",
     "lead_id": None,
     "lead_label": "",
+    "lead_category_id": None,
     "campaign_name": "",
     "subject": "",
     "body": "",
@@ -321,10 +324,12 @@ def check_fields(
     if problems:
         return FieldCheck(None, tuple(problems), scheduled, tuple(attachments))
     signature = fields.get("add_signature")
+    body_format = getattr(settings, "body_format", "html")
     draft = ReplyDraft(
         campaign_id=campaign_id,
         email_stats_id=stats_id,
-        body=body,
+        body=outgoing_body(body, body_format),  # the one conversion, for the TUI and the CLI
+        typed_body=body if body_format != "plain" else None,
         thread_id=thread_id,
         to_email=to_email,
         to_first_name=_opt(fields.get("to_first_name")),
@@ -391,10 +396,23 @@ def fields_from_args(args: Any, *, body: str | None = None) -> dict[str, Any]:
 
 
 def review_warnings(
-    draft: ReplyDraft, fields: Mapping[str, Any], *, tz: tzinfo, now: datetime | None = None
+    draft: ReplyDraft,
+    fields: Mapping[str, Any],
+    *,
+    tz: tzinfo,
+    now: datetime | None = None,
+    categories: CategoryNames | None = None,
 ) -> list[str]:
-    """Things worth a second look before sending; none of them blocks the send."""
+    """Things worth a second look before sending; none of them blocks the send.
+
+    `categories` are the account's names: a lead in a negative or "do not contact"-like
+    category is warned about first (ids come from the inbox row, names from the API).
+    """
     warnings: list[str] = []
+    if categories is not None:
+        do_not_contact = do_not_contact_warning(fields, categories)
+        if do_not_contact:
+            warnings.append(do_not_contact)
     if not draft.add_signature:
         warnings.append("No signature: the mailbox signature will not be added.")
     when = draft.scheduled_time
@@ -552,8 +570,23 @@ class Sender:
         )
 
     def find_duplicate(self, draft: ReplyDraft) -> OutboxEntry | None:
-        """A held/sending/queued/unknown entry with the same fingerprint in the last 24 h."""
-        return self.store.find_recent_duplicate(draft.fingerprint(), within=DUPLICATE_WINDOW)
+        """A held/sending/queued/unknown entry with the same fingerprint in the last 24 h.
+
+        The same text counts whichever `body_format` it went out in (plain, or its HTML),
+        so switching the setting between two sends does not hide a double send.
+        """
+        bodies = [draft.body]
+        if draft.typed_body is not None:
+            bodies += [draft.typed_body, text_to_html(draft.typed_body)]
+        else:
+            bodies.append(text_to_html(draft.body))
+        for body in dict.fromkeys(bodies):
+            found = self.store.find_recent_duplicate(
+                draft.fingerprint(body), within=DUPLICATE_WINDOW
+            )
+            if found is not None:
+                return found
+        return None
 
     def hold(
         self,

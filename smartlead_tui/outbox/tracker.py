@@ -30,6 +30,7 @@ from smartlead_tui.api.errors import (
     RequestRejectedError,
 )
 from smartlead_tui.api.models import COMPLETED, Message, ReplyStatus, int_or_none
+from smartlead_tui.body_format import sent_body
 
 if TYPE_CHECKING:
     from smartlead_tui.api.limiter import RequestBudget
@@ -743,7 +744,7 @@ class Tracker:
             local_state=entry.state,
             campaign_id=int_or_none(campaign),
             lead_id=int_or_none(lead),
-            body=str(fields.get("body") or ""),
+            body=sent_body(fields, entry.request_body),  # the HTML that went out, if it did
             scheduled_at=parse_time(entry.last_scheduled_time)
             or parse_time(fields.get("scheduled_time")),
             status=entry.last_status,

@@ -17,14 +17,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-CATEGORIES: dict[int, str] = {
-    1: "Interested",
-    2: "Meeting request",
-    3: "Not interested",
-    4: "Out of office",
-    5: "Wrong person",
-    6: "Do not contact",
-}
+#: The account's lead categories as `GET /leads/fetch-categories` serves them: SmartLead's
+#: defaults (ids 1..7 as seen on real accounts) plus a custom one with a large id, as accounts
+#: get them. Clients must show these names and never map an id by hand.
+CUSTOM_CATEGORY_ID = 4497
+CATEGORIES: list[dict[str, Any]] = [
+    {"id": cid, "name": name, "sentiment_type": sentiment, "created_at": created}
+    for cid, name, sentiment, created in (
+        (1, "Interested", "positive", "2024-02-06T10:12:44.512Z"),
+        (2, "Meeting Request", "positive", "2024-02-06T10:12:44.512Z"),
+        (3, "Not Interested", "negative", "2024-02-06T10:12:44.512Z"),
+        (4, "Do Not Contact", "negative", "2024-02-06T10:12:44.512Z"),
+        (5, "Information Request", "neutral", "2024-02-06T10:12:44.512Z"),
+        (6, "Out Of Office", "neutral", "2024-02-06T10:12:44.512Z"),
+        (7, "Wrong Person", "neutral", "2024-02-06T10:12:44.512Z"),
+        (CUSTOM_CATEGORY_ID, "Follow up Q1", "neutral", "2025-11-03T08:41:09.077Z"),
+    )
+]
 
 
 def iso_ms(value: datetime | None) -> str | None:
@@ -176,37 +185,38 @@ _LEADS: list[tuple[str, str, str, str, int, int | None, str, dict[str, Any]]] = 
     ("José", "Núñez", "jose.nunez@pagosrapidos.mx", "Pagos Rápidos", 0, 1, "ui", {"attach": True}),
     ("Zoë", "Brontë", "zoe@brontecapital.co.uk", "Brontë Capital", 0, 2, "u",
      {"cc": "ops@brontecapital.co.uk"}),
-    ("Łukasz", "Wróbel", "lukasz.wrobel@finverto.pl", "Finverto", 1, 4, "", {}),
+    ("Łukasz", "Wróbel", "lukasz.wrobel@finverto.pl", "Finverto", 1, 6, "", {}),
     ("花子", "佐藤", "hanako.sato@kaizen-soft.jp", "Kaizen Soft", 1, 1, "u", {}),
     ("Margaret", "O'Neill", "moneill@harborbank.com", "Harbor Bank", 0, 3, "a", {}),
     ("Tom", "Becker", "tom.becker@nordlicht-pay.de", "Nordlicht Pay", 0, 1, "ui",
      {"colleague": ("Anna", "Schmidt", "anna.schmidt@nordlicht-pay.de")}),
     ("Sam", "Rivera [CFO]", "sam@riverafinance.io", "Rivera Finance", 0, 2, "i", {}),
     ("Aisha", "Bello", "aisha.bello@lagosledger.ng", "Lagos Ledger", 0, None, "u", {}),
-    ("Chen", "Wei", "chen.wei@huadian-cloud.cn", "Huadian Cloud", 1, 5, "", {}),
+    ("Chen", "Wei", "chen.wei@huadian-cloud.cn", "Huadian Cloud", 1, 7, "", {}),
     ("Søren", "Højgaard", "soren@hojgaard.dk", "Højgaard ApS", 1, 2, "s", {}),
     ("Renée", "Dubois", "renee.dubois@atelier-lumiere.fr", "Atelier Lumière", 2, 1, "u", {}),
-    ("Björn", "Andersson", "bjorn@nordkap-media.se", "Nordkap Media", 2, 4, "s", {}),
+    ("Björn", "Andersson", "bjorn@nordkap-media.se", "Nordkap Media", 2, 6, "s", {}),
     ("Priya", "Raman", "priya.raman@northwind-health.org", "Northwind Health", 3, 2, "ui",
      {"long": 50}),
     ("Kwame", "Mensah", "kwame@accra-digital.gh", "Accra Digital", 2, 1, "", {}),
     ("Olivia", "Smith", "olivia.smith@brightlane.co", "Brightlane", 2, 3, "a", {}),
     ("Mateus", "Gonçalves", "mateus@lisboa-labs.pt", "Lisboa Labs", 1, 1, "u", {}),
-    ("Ingrid", "Müller-Lüdenscheidt", "ingrid.mueller@medsys-hamburg.de", "MedSys Hamburg", 3, 4,
+    ("Ingrid", "Müller-Lüdenscheidt", "ingrid.mueller@medsys-hamburg.de", "MedSys Hamburg", 3, 6,
      "", {}),
     ("Daniel", "Kim", "dkim@seoulsaas.kr", "Seoul SaaS", 4, 1, "u",
      {"subject": "[URGENT] pricing question"}),
-    ("Fatima Zahra", "El Idrissi", "fatima@casa-health.ma", "Casa Health", 3, 5, "", {}),
+    ("Fatima Zahra", "El Idrissi", "fatima@casa-health.ma", "Casa Health", 3, 7, "", {}),
     ("Ravi", "Shankar", "ravi@bengaluru-bytes.in", "Bengaluru Bytes", 4, 2, "", {}),
-    ("Emily", "Johnson", "emily.j@hudsonyards.vc", "Hudson Yards Ventures", 4, 6, "a", {}),
+    ("Emily", "Johnson", "emily.j@hudsonyards.vc", "Hudson Yards Ventures", 4, 4, "a", {}),
     ("Noah", "Williams", "noah@brooklynforge.com", "Brooklyn Forge", 4, None, "u", {}),
     ("Ana Lucía", "Fernández", "ana.fernandez@clinicasol.cl", "Clínica Sol", 3, 1, "i", {}),
     ("Yuki", "Tanaka", "yuki.tanaka@sakura-ads.jp", "Sakura Ads", 2, 2, "s", {}),
-    ("Oksana", "Kovalenko", "oksana@kyiv-analytics.ua", "Kyiv Analytics", 1, 1, "", {}),
+    ("Oksana", "Kovalenko", "oksana@kyiv-analytics.ua", "Kyiv Analytics", 1, 5, "", {}),
     ("Liam", "O'Brien", "liam.obrien@dublinpay.ie", "DublinPay", 0, 4, "", {}),
     ("Grace", "Lee", "grace@nyc-founders.co", "NYC Founders Co", 4, 1, "u", {}),
-    ("Mohammed", "Al-Farsi", "m.alfarsi@gulfclinics.ae", "Gulf Clinics", 3, None, "", {}),
-    ("Camille", "Laurent", "camille@laurent-agence.fr", "Laurent Agence", 2, 5, "", {}),
+    ("Mohammed", "Al-Farsi", "m.alfarsi@gulfclinics.ae", "Gulf Clinics", 3,
+     CUSTOM_CATEGORY_ID, "", {}),
+    ("Camille", "Laurent", "camille@laurent-agence.fr", "Laurent Agence", 2, 7, "", {}),
     ("Hannah", "Weber", "h.weber@ostsee-saas.de", "Ostsee SaaS", 1, 3, "", {}),
 ]
 
@@ -239,16 +249,28 @@ _REPLIES: dict[int | None, list[str]] = {
         "<p>Thanks, but we just signed with another vendor. Not a fit right now.</p>"
         "<p>{first}</p>",
     ],
-    4: [
+    6: [
         "<p>Hello,</p><p>I'm out of the office until Monday with limited access to email. "
         "For anything urgent please contact office@{domain}.</p><p>{first}</p>",
     ],
-    5: [
+    7: [
         "<p>Hi {sender}, I'm not the right person for this — you'd want our Head of Operations. "
         "I've forwarded your note.</p><p>{first}</p>",
     ],
-    6: [
+    4: [
         "<p>Do not contact me again. [unsubscribe]</p>",
+    ],
+    # Lists keep the length of the category a lead had before the ids were made realistic, so
+    # the seeded random choices (and every generated id and time) stay the same.
+    5: [
+        "<p>Hi {sender},</p><p>Before anything else: what does this cost for a team of 12, and "
+        "do you have a security whitepaper?</p><p>{first}</p>",
+        "<p>Could you send a one-pager with pricing? I'll pass it to our COO.</p><p>{first}</p>",
+    ],
+    CUSTOM_CATEGORY_ID: [
+        "<p>Not this quarter — budgets are frozen until January. Ping me in Q1?</p>"
+        "<p>{first}</p>",
+        "<p>Timing is bad right now. Let's talk again after the new year.</p><p>{first}</p>",
     ],
     None: [
         "<p>What exactly do you mean by \"payoff in the first month\"? [citation needed] 🙂</p>"

@@ -25,11 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from smartlead_tui.sandbox.seed import Lead, Message, SeedData, iso_ms
+from smartlead_tui.sandbox.seed import CATEGORIES, Lead, Message, SeedData, iso_ms
 
 SEND_OK_TEXT = "Email added to the queue, will be sent out soon!"
 SEND_RESPONSES = ("text", "json", "json-with-id")
@@ -263,7 +264,10 @@ class SandboxServer:
         send_response: str = "text",
         now: Callable[[], datetime] | None = None,
         seed: int = 7,
+        base_time: datetime | None = None,
+        state_path: Path | None = None,
     ) -> None:
+        """`base_time` rebuilds a saved world; `state_path` saves every reply there (demo)."""
         if send_response not in SEND_RESPONSES:
             raise ValueError(f"send_response must be one of {SEND_RESPONSES}")
         self.host = host
@@ -276,7 +280,8 @@ class SandboxServer:
         self.log_requests = False
         self._now = now or (lambda: datetime.now(UTC))
         self._seed_value = seed
-        self.seed = SeedData(base_time=self.now(), seed=seed)
+        self.seed = SeedData(base_time=base_time or self.now(), seed=seed)
+        self.state_path = state_path
         self.requests: list[RecordedRequest] = []
         self._lock = threading.RLock()
         self._faults: list[_Fault] = []
@@ -577,6 +582,8 @@ class SandboxServer:
             return None
         if get and (m := re.fullmatch(r"/campaigns/([^/]+)/leads/([^/]+)/message-history", rest)):
             return self._message_history, [m.group(1), m.group(2)]
+        if get and rest == "/leads/fetch-categories":
+            return self._lead_categories, []
         return None
 
     def _rate_limit(self, key: str) -> tuple[_Response | None, dict[str, str]]:
@@ -760,6 +767,7 @@ class SandboxServer:
         lead.history.append(message)
         self._outgoing[message_id] = _Outgoing(message_id, stats_id, lead.lead_id, scheduled)
         self._sandbox_sent.add(lead.lead_id)
+        self._save_state()
         mode = self.send_response
         if mode == "json":
             return _json_response(200, {"success": True, "message": SEND_OK_TEXT})
@@ -770,10 +778,28 @@ class SandboxServer:
 
     # -- reply-status --------------------------------------------------------------------
 
+    def _save_state(self) -> None:
+        """Demo: keep the replies beside the demo outbox (see sandbox.state)."""
+        if self.state_path is None:
+            return
+        from smartlead_tui.sandbox.state import save_state
+
+        try:
+            save_state(self, self.state_path)
+        except OSError as exc:
+            print(f"sandbox: could not save its state: {exc}", file=sys.stderr)
+
     def _reply_status(
         self, params: list[str], query: dict[str, str], body: bytes, parsed: Any,
         handler: BaseHTTPRequestHandler,
     ) -> _Response:
+        try:
+            return self._reply_status_of(query)
+        finally:
+            if query.get("message_id", "").strip() in self._outgoing:
+                self._save_state()  # its delivery progress moved on
+
+    def _reply_status_of(self, query: dict[str, str]) -> _Response:
         message_id = query.get("message_id", "").strip()
         if not message_id:
             raise _error(422, "message_id is required")
@@ -965,6 +991,15 @@ class SandboxServer:
             "from": campaign.mailbox,
             "to": lead.email,
         })
+
+    # -- lead categories -----------------------------------------------------------------
+
+    def _lead_categories(
+        self, params: list[str], query: dict[str, str], body: bytes, parsed: Any,
+        handler: BaseHTTPRequestHandler,
+    ) -> _Response:
+        """A bare array, as the docs promise (ids 1..7 plus a custom one with a large id)."""
+        return _json_response(200, [dict(c) for c in CATEGORIES])
 
     # -- test-control endpoints ----------------------------------------------------------
 

@@ -84,9 +84,11 @@ class SmartleadApp(App[int]):
         self.send_driver: Any = None
         self._typeahead: list[str] | None = None
         self._spare_composer: ComposeScreen | None = None
+        from smartlead_tui.tui.categories import CategoryHolder
         from smartlead_tui.tui.tracking import TrackingDriver
 
         self.tracking = TrackingDriver(self)
+        self.categories = CategoryHolder(self)
         if settings.keymap:
             self.set_keymap(dict(settings.keymap))
 
@@ -126,6 +128,7 @@ class SmartleadApp(App[int]):
         self.send_driver = SendDriver(self)
         self.send_driver.start()
         self.tracking.start()
+        self.categories.start()  # names ready before anyone reaches a review
         self.send_driver.changed.subscribe(self, self._outbox_changed)
         for warning in self.startup_warnings:
             self.notify(warning, title="Configuration", severity="warning", markup=False)
@@ -206,6 +209,7 @@ class SmartleadApp(App[int]):
             self.set_keymap(dict(settings.keymap))
         if old_client is not None:
             await old_client.aclose()
+        self.categories.reset()  # another account's ids mean other categories
         for screen in self.screen_stack:
             screen.post_message(SettingsChanged())
         self.tracking.reset()

@@ -147,7 +147,10 @@ def test_send_body_from_stdin_and_file(server: SandboxServer, tmp_path: Path) ->
     code, out, err = run(send_args(server, "--body-file", str(body_file)))
     assert code == 0, err
     assert out.startswith("queued: reply to the lead in campaign")
-    assert [p.json["emailBody"] for p in server.posts()] == ["From stdin", "From a file"]
+    # Sent as minimal HTML (issue 11 item 7), by the same conversion as the TUI.
+    assert [p.json["emailBody"] for p in server.posts()] == [
+        "<p>From stdin</p>", "<p>From a file</p>"
+    ]
 
 
 @pytest.mark.usefixtures("with_key")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, TextArea
 
+from smartlead_tui.body_format import text_to_html
 from smartlead_tui.cli import main
 from smartlead_tui.outbox.store import STORE_FILENAME, Store
 from smartlead_tui.tui.screens.compose import ComposeScreen
@@ -108,7 +109,7 @@ async def test_hostile_lead_data_is_shown_inert(server: DrillSandbox, tmp_path: 
         terminal_safe(notes(app))
         assert_key_hidden(app)
     (post,) = server.posts(SEND_PATH)
-    assert post.json["emailBody"] == "Thanks Ann!"
+    assert post.json["emailBody"] == "<p>Thanks Ann!</p>"  # minimal HTML (issue 11 item 7)
 
 
 # -- malformed values in every compose field -------------------------------------------------------
@@ -227,7 +228,7 @@ async def test_malformed_values_in_every_compose_field(
         terminal_safe(notes(app))
         assert_key_hidden(app)
     (post,) = server.posts(SEND_PATH)
-    assert post.json["seqType"] == "[b]FOLLOW[/b]" and post.json["emailBody"] == "Hello"
+    assert post.json["seqType"] == "[b]FOLLOW[/b]" and post.json["emailBody"] == "<p>Hello</p>"
 
 
 # -- malformed values in every CLI flag ------------------------------------------------------------
@@ -334,7 +335,7 @@ async def test_a_one_megabyte_body_is_sent_once(server: DrillSandbox, tmp_path: 
         assert not isinstance(app.screen, ComposeScreen)  # still responsive
         assert_key_hidden(app)
     (post,) = server.posts(SEND_PATH)
-    assert post.json["emailBody"] == body
+    assert post.json["emailBody"] == text_to_html(body)  # minimal HTML (issue 11 item 7)
 
 
 @pytest.mark.drill("1 MB body: sent once (CLI --body-file)")
@@ -348,7 +349,7 @@ def test_a_one_megabyte_body_file_is_sent_once(
     assert code == 0, err
     assert json.loads(out)["outcome"] == "queued"
     (post,) = server.posts(SEND_PATH)
-    assert post.json["emailBody"] == megabyte_body()
+    assert post.json["emailBody"] == text_to_html(megabyte_body())
 
 
 # -- a corrupt store file --------------------------------------------------------------------------

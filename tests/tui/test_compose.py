@@ -215,7 +215,7 @@ async def test_fill_every_field_by_keys_only(server: SandboxServer, tmp_path: Pa
     assert posts[0].json == {
         "campaignId": ref.campaign_id,
         "emailStatsId": ref.stats_id,
-        "emailBody": "Hi Ana,\nok.",
+        "emailBody": "<p>Hi Ana,<br>ok.</p>",  # minimal HTML (issue 11 item 7)
         "id": 42,
         "toEmail": "a@x.io",
         "toFirstName": "Ana",
@@ -557,7 +557,7 @@ async def test_drafts_survive_a_crash_and_held_replies_are_offered(
         await pilot.press("s")  # the second: send now
         await wait_for(pilot, lambda: len(server.posts()) == 1)
         await wait_for(pilot, lambda: not get_send_driver(app).busy)
-        assert server.posts()[0].json["emailBody"] == "Also held"
+        assert server.posts()[0].json["emailBody"] == "<p>Also held</p>"
         await pilot.press("escape")
         screen = await open_compose(pilot, thread_a)
         assert body_of(screen) == "Held when it died"

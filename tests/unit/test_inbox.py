@@ -13,7 +13,6 @@ import pytest
 
 from smartlead_tui.api.models import Conversation, Message
 from smartlead_tui.inbox import (
-    CATEGORIES,
     PAGE_SIZE,
     InboxQuery,
     NoReplyError,
@@ -30,7 +29,6 @@ from smartlead_tui.inbox import (
     reply_prefill,
     zone_label,
 )
-from smartlead_tui.sandbox import CATEGORIES as SANDBOX_CATEGORIES
 from smartlead_tui.sandbox import SandboxServer
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -96,6 +94,7 @@ def test_prefill_answers_the_latest_reply_whatever_the_order() -> None:
         "campaign_name": "Q4 Fintech CFOs",
         "lead_id": 42,
         "lead_label": "José Núñez <lead@acme.test>",
+        "lead_category_id": 1,
         "email_stats_id": "s-new",
         "thread_id": None,
         "to_email": "lead@acme.test",
@@ -358,10 +357,6 @@ def test_query_paging_and_restarts() -> None:
     assert InboxQuery().after_page(20).shifted(2).next_offset == 22
     with pytest.raises(ValueError, match="unknown inbox view"):
         InboxQuery(view="spam")
-
-
-def test_categories_match_the_sandbox() -> None:
-    assert CATEGORIES == SANDBOX_CATEGORIES
 
 
 def test_merge_refresh_finds_new_changed_and_new_replies() -> None:

@@ -17,6 +17,8 @@ CORE = [
     "smartlead_tui.outbox.drafts",
     "smartlead_tui.outbox.tracker",
     "smartlead_tui.inbox",
+    "smartlead_tui.categories",
+    "smartlead_tui.body_format",
     "smartlead_tui.tracking_cli",
     "smartlead_tui.sandbox",
     "smartlead_tui.redact",

@@ -129,7 +129,9 @@ def test_every_field_reaches_the_draft() -> None:
     assert draft == ReplyDraft(
         campaign_id=3021,
         email_stats_id="stats-1",
-        body="Hello Ana,\nsee you Tuesday.",
+        # Sent as minimal HTML by default (issue 11 item 7); the typed text is kept beside it.
+        body="<p>Hello Ana,<br>see you Tuesday.</p>",
+        typed_body="Hello Ana,\nsee you Tuesday.",
         thread_id=77,
         to_email="ana@example.com",
         to_first_name="Ana",
@@ -337,7 +339,7 @@ async def test_hold_journals_and_consumes_the_draft(
     assert 6.5 <= (entry.hold_until - datetime.now(UTC)).total_seconds() <= 7.0
     assert store.list_drafts() == []
     assert [row.state for row in store.journal(entry.id)] == ["held"]
-    assert entry.request_body["emailBody"] == fields["body"]
+    assert entry.request_body["emailBody"] == f"<p>{fields['body']}</p>"  # HTML (item 7)
     assert entry.lead_label == "José Núñez <jose@x.mx>"
     assert changes == [entry]
     assert server.posts() == []
@@ -389,7 +391,7 @@ async def test_send_queued_journals_sending_before_the_post(
         done = await task
     assert done.state == "queued"
     assert [row.state for row in store.journal(entry.id)] == ["held", "sending", "queued"]
-    assert server.posts()[0].json["emailBody"] == "Thanks José — Tuesday works."
+    assert server.posts()[0].json["emailBody"] == "<p>Thanks José — Tuesday works.</p>"
 
 
 async def test_timeout_is_unknown_and_never_retried(
@@ -466,7 +468,7 @@ async def test_reply_email_thread_endpoint(store: Store, server: SandboxServer) 
     assert done.state == "queued"
     post = server.posts()[0]
     assert post.path.endswith("/reply-email-thread")
-    assert post.json["email_body"] == "Thanks José — Tuesday works."
+    assert post.json["email_body"] == "<p>Thanks José — Tuesday works.</p>"
 
 
 # -- autosave timing -----------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from smartlead_tui.outbox.sender import (
     review_warnings,
 )
 from smartlead_tui.outbox.store import OutboxEntry, StoreError
+from smartlead_tui.tui.categories import category_names
 from smartlead_tui.tui.screens.review import ReviewResult, ReviewScreen
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_form import FIELD_LABELS, ReplyForm
@@ -386,7 +387,9 @@ class ComposeScreen(Screen[None]):
                 check.draft,
                 fields,
                 tz=self.tz,
-                warnings=review_warnings(check.draft, fields, tz=self.tz),
+                warnings=review_warnings(
+                    check.draft, fields, tz=self.tz, categories=category_names(self.app)
+                ),
                 duplicate=duplicate,
                 undo_seconds=sender.undo_seconds,
             ),

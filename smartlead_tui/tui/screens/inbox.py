@@ -42,6 +42,7 @@ from smartlead_tui.inbox import (
     merge_refresh,
     reply_prefill,
 )
+from smartlead_tui.tui.categories import CategoriesLoaded, CategoryHolder, category_names
 from smartlead_tui.tui.widgets.conversation_list import ConversationList
 from smartlead_tui.tui.widgets.inbox_bar import InboxViewBar
 from smartlead_tui.tui.widgets.inbox_state import InboxPlaceholder, InboxStatusLine
@@ -247,6 +248,7 @@ class InboxScreen(Screen[None]):
         table = self.table
         table.clock = self.now
         table.zone = app_zone(self)
+        self._use_categories()
         self._show_bar()
         self.load_first_page()
         self.set_interval(self.refresh_seconds, self._refresh_tick, name="inbox-refresh")
@@ -262,9 +264,20 @@ class InboxScreen(Screen[None]):
         """Another key, profile or demo/real switch (app `SettingsChanged`): start over."""
         self.sub_title = "demo sandbox" if getattr(self.app, "demo", False) else ""
         self.table.zone = app_zone(self)
+        self._use_categories()
         self.campaigns.clear()
         self.table.replace_all([])
         self._set_query(self.inbox_query.restarted())
+
+    def _use_categories(self) -> None:
+        """The account's category names (cached at once, fresh ones repaint when they come)."""
+        holder = getattr(self.app, "categories", None)
+        self.table.categories = category_names(self.app)
+        if isinstance(holder, CategoryHolder):
+            self.table.on_unknown_category = holder.unknown_seen
+
+    def on_categories_loaded(self, message: CategoriesLoaded) -> None:
+        self.table.set_categories(category_names(self.app))
 
     def _show_bar(self) -> None:
         keys = [
@@ -370,6 +383,12 @@ class InboxScreen(Screen[None]):
             self.busy = False
         if query.generation != self.inbox_query.generation:
             return  # the query changed while this page was on its way
+        holder = getattr(self.app, "categories", None)
+        if isinstance(holder, CategoryHolder) and not self.table.categories.loaded:
+            # First start (nothing cached): names, not "#1", on the first screen if they come soon.
+            self.table.categories = await holder.ready()
+            if query.generation != self.inbox_query.generation:
+                return
         self.error = None
         self._retry_count = 0
         self._refresh_note = ""

@@ -19,7 +19,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from smartlead_tui.api.models import ReplyDraft
+from smartlead_tui.body_format import text_to_html
+from smartlead_tui.categories import (
+    category_from_fields,
+    do_not_contact_warning,
+    is_do_not_contact,
+)
+from smartlead_tui.inbox import html_to_text
 from smartlead_tui.outbox.store import OutboxEntry
+from smartlead_tui.tui.categories import CategoriesLoaded, category_names
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.validation import format_schedule
 
@@ -56,6 +64,7 @@ class ReviewScreen(ModalScreen[ReviewResult]):
         Binding("enter", "confirm", "Send", id="review-confirm"),
         Binding("y", "confirm_explicit", "Yes, send", id="review-yes"),
         Binding("escape,n", "back", "Back to editing", id="review-back"),
+        Binding("h", "toggle_source", "HTML source", id="review-html-source"),
     ]
 
     def __init__(
@@ -76,6 +85,8 @@ class ReviewScreen(ModalScreen[ReviewResult]):
         self.duplicate = duplicate
         self.undo_seconds = undo_seconds
         self._answered = False
+        #: An HTML body is shown as the lead will read it; `h` shows the HTML itself.
+        self.show_source = False
         #: What the summary shows, as (label, value) pairs (continuation rows have label "").
         self.rows: list[tuple[str, str]] = []
 
@@ -89,7 +100,7 @@ class ReviewScreen(ModalScreen[ReviewResult]):
             yield Static(self._summary(), id="review-summary")
             if self.warnings:
                 yield Static(Text("\n".join(f"⚠ {w}" for w in self.warnings)), id="review-warnings")
-            yield Static("Body", id="review-body-label")
+            yield Static(self._body_label(), id="review-body-label", markup=False)
             yield Static(self._body(), id="review-body")
         yield KeyFooter()
 
@@ -128,6 +139,10 @@ class ReviewScreen(ModalScreen[ReviewResult]):
         if campaign_name:
             campaign += f" ({campaign_name})"
         rows.append(("Campaign", campaign))
+        label, category = category_from_fields(self.fields, category_names(self.app))
+        if label:
+            warn = "⚠ " if category is not None and is_do_not_contact(category) else ""
+            rows.append(("Category", warn + label))
         rows.append(("Stats id", d.email_stats_id))
         subject = str(self.fields.get("subject") or "").strip()
         rows.append(("Subject", subject or "(unknown)"))
@@ -146,11 +161,31 @@ class ReviewScreen(ModalScreen[ReviewResult]):
             grid.add_row(Text(label), Text(value))
         return grid
 
+    @property
+    def is_html(self) -> bool:
+        """The body goes out as the HTML made from the typed text (`body_format = "html"`)."""
+        return self.draft.typed_body is not None
+
+    def _body_label(self) -> str:
+        if not self.is_html:
+            return "Body (sent as plain text)"
+        if self.show_source:
+            return "Body (the HTML that is sent)"
+        return "Body (sent as HTML, shown as the lead reads it)"
+
     def _body(self) -> Text:
         body = self.draft.body
+        typed = self.draft.typed_body
+        if typed is not None and not self.show_source:
+            # As the lead reads it: the HTML made from (a preview's worth of) the typed text,
+            # rendered back; laying out all of a 1 MB body froze the screen.
+            body = typed
+            shown = html_to_text(text_to_html(typed[:BODY_PREVIEW_CHARS]), fold_quotes=False)
+        else:
+            shown = body[:BODY_PREVIEW_CHARS]
         if len(body) <= BODY_PREVIEW_CHARS:
-            return Text(body)
-        text = Text(body[:BODY_PREVIEW_CHARS])
+            return Text(shown)
+        text = Text(shown)
         text.append(
             f"\n… {len(body) - BODY_PREVIEW_CHARS:,} more characters not shown here "
             f"({len(body):,} in all, {body.count(chr(10)) + 1:,} lines); the whole body is sent.",
@@ -168,6 +203,22 @@ class ReviewScreen(ModalScreen[ReviewResult]):
             "enter does not send it."
         )
 
+    def on_categories_loaded(self, message: CategoriesLoaded) -> None:
+        """Names came after this opened: show the category, and warn if it is a negative one."""
+        names = category_names(self.app)
+        warning = do_not_contact_warning(self.fields, names)
+        if warning and warning not in self.warnings:
+            self.warnings.insert(0, warning)
+            text = Text("\n".join(f"⚠ {w}" for w in self.warnings))
+            found = self.query("#review-warnings")
+            if found:
+                found.first(Static).update(text)
+            else:
+                self.query_one("#review-scroll").mount(
+                    Static(text, id="review-warnings"), after="#review-summary"
+                )
+        self.query_one("#review-summary", Static).update(self._summary())
+
     def _prompt(self) -> str:
         if self.duplicate is not None:
             return "y: send it again anyway · escape: back to editing"
@@ -177,6 +228,8 @@ class ReviewScreen(ModalScreen[ReviewResult]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A probable duplicate hides enter: it needs an explicit y.
+        if action == "toggle_source":
+            return self.is_html
         return not (action == "confirm" and self.duplicate is not None)
 
     def action_confirm(self) -> None:
@@ -194,6 +247,13 @@ class ReviewScreen(ModalScreen[ReviewResult]):
 
     def action_back(self) -> None:
         self._answer(None)
+
+    def action_toggle_source(self) -> None:
+        if not self.is_html:
+            return
+        self.show_source = not self.show_source
+        self.query_one("#review-body-label", Static).update(self._body_label())
+        self.query_one("#review-body", Static).update(self._body())
 
     def _answer(self, result: ReviewResult) -> None:
         """Answer once: the second of several fast keypresses must not answer again."""

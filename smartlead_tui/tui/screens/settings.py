@@ -31,6 +31,7 @@ EDITABLE = (
     "send_endpoint",
     "timezone",
     "add_signature",
+    "body_format",
     "notify_bell",
     "default_cc",
     "default_bcc",

@@ -23,8 +23,8 @@ from textual.worker import Worker
 
 from smartlead_tui.api.errors import ApiError
 from smartlead_tui.api.models import Conversation, Message
+from smartlead_tui.categories import is_do_not_contact
 from smartlead_tui.inbox import (
-    CATEGORIES,
     NoReplyError,
     conversation_key,
     lead_label,
@@ -32,6 +32,7 @@ from smartlead_tui.inbox import (
     reply_prefill,
     zone_label,
 )
+from smartlead_tui.tui.categories import CategoriesLoaded, category_names
 from smartlead_tui.tui.screens.inbox import (
     api_client,
     app_zone,
@@ -159,10 +160,14 @@ class ThreadScreen(Screen[None]):
         line.append(lead_label(conversation), style="bold")
         if conversation.campaign_name:
             line.append(f"  ·  {conversation.campaign_name}")
-        category = CATEGORIES.get(conversation.category_id or 0)
-        if category:
-            line.append(f"  ·  {category}")
         second = Text(no_wrap=True, overflow="ellipsis", style="dim")
+        if conversation.category_id is not None:
+            # First on its line, so 80 columns never cut it off.
+            names = category_names(self.app)
+            known = names.get(conversation.category_id)
+            warn = "⚠ " if known is not None and is_do_not_contact(known) else ""
+            second.append(f"{warn}{names.label(conversation.category_id)}", style="bold")
+            second.append("  ·  ")
         count = len(self.history)
         second.append(f"{count} message{'s' if count != 1 else ''}")
         second.append(f"  ·  times in {zone_label(self.view.zone, self.now())}")
@@ -170,7 +175,8 @@ class ThreadScreen(Screen[None]):
             index, total, more = self.navigator.position_of(conversation_key(conversation))
             if index:
                 second.append(f"  ·  conversation {index} of {total}{'+' if more else ''}")
-        self.query_one("#thread-title", Static).update(Text("\n").join([line, second]))
+        joined = Text("\n", no_wrap=True, overflow="ellipsis").join([line, second])
+        self.query_one("#thread-title", Static).update(joined)  # one line each, cut at the edge
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#thread-status", Static)
@@ -233,6 +239,9 @@ class ThreadScreen(Screen[None]):
             self.load_history()
             self.set_timer(self.after_send_recheck, self._recheck)
         self.view.focus()
+
+    def on_categories_loaded(self, message: CategoriesLoaded) -> None:
+        self._title()
 
     def on_settings_changed(self, message: Any) -> None:
         """Another key or demo/real switch (app `SettingsChanged`): re-read with the new one."""

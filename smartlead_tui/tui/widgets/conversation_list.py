@@ -14,7 +14,8 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from smartlead_tui.api.models import Conversation
-from smartlead_tui.inbox import CATEGORIES, conversation_key, parse_api_time, relative_time
+from smartlead_tui.categories import CategoryNames
+from smartlead_tui.inbox import conversation_key, parse_api_time, relative_time
 
 #: Cell padding is 1 on each side of each of the 5 columns, plus the vertical scrollbar.
 _CHROME = 2 * 5 + 2
@@ -67,6 +68,10 @@ class ConversationList(DataTable[Any]):
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.zone: tzinfo = UTC
         self._widths: tuple[int, int] | None = None
+        #: The account's names (set by the screen); an id they lack shows as "#id".
+        self.categories = CategoryNames()
+        #: Told about an id the names lack, so the screen can re-read the list.
+        self.on_unknown_category: Callable[[int], None] | None = None
 
     # -- columns -----------------------------------------------------------------------------
 
@@ -107,9 +112,24 @@ class ConversationList(DataTable[Any]):
             self._flag_cell(conversation),
             self._lead_cell(conversation),
             Text(conversation.campaign_name or "—", no_wrap=True, overflow="ellipsis"),
-            Text(CATEGORIES.get(conversation.category_id or 0, "—"), no_wrap=True),
+            self._category_cell(conversation),
             self._when_cell(conversation),
         ]
+
+    def _category_cell(self, conversation: Conversation) -> Text:
+        cid = conversation.category_id
+        if cid is not None and self.categories.get(cid) is None and self.on_unknown_category:
+            self.on_unknown_category(cid)
+        return Text(self.categories.label(cid), no_wrap=True, overflow="ellipsis")
+
+    def set_categories(self, names: CategoryNames) -> None:
+        """The account's names arrived or changed: repaint only the category cells."""
+        self.categories = names
+        for key, conversation in self.conversations.items():
+            try:
+                self.update_cell(key, "category", self._category_cell(conversation))
+            except Exception:
+                continue
 
     def _add(self, conversations: Iterable[Conversation]) -> None:
         for conversation in conversations:
