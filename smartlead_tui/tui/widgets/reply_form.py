@@ -21,8 +21,17 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Collapsible, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from smartlead_tui.control_chars import CONTROL_CHARS, control_names
 from smartlead_tui.inbox import html_to_text
 from smartlead_tui.outbox.sender import FieldCheck, normalize_fields
+from smartlead_tui.tui.widgets.reply_text import (
+    ControlPictures,
+    ReplyTextArea,
+    restore_carets,
+    save_carets,
+    strip_controls_in,
+)
+from smartlead_tui.tui.widgets.state_checkbox import StateCheckbox
 from smartlead_tui.validation import ValidationError, guess_attachment
 
 __all__ = ["ERROR_TARGETS", "FIELD_LABELS", "ReplyAttachmentList", "ReplyForm"]
@@ -115,6 +124,12 @@ class ReplyAttachmentList(OptionList):
 class ReplyForm(VerticalScroll):
     """All inputs of a reply; posts `ReplyForm.Edited` whenever a value really changed."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Shown in the footer only while some field holds a control character.
+        Binding("ctrl+r", "strip_controls", "Strip control chars", id="compose-strip-controls"),
+        Binding("ctrl+end", "body_end", "End of body", id="compose-body-end", show=False),
+    ]
+
     DEFAULT_CSS = """
     ReplyForm { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
     ReplyForm .row { height: auto; }
@@ -161,6 +176,7 @@ class ReplyForm(VerticalScroll):
         self._attachments = [_named(a) for a in self._fields["attachments"]]
         self._last: dict[str, Any] | None = None
         self._shown: dict[str, str] = {}
+        self._has_controls = False
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -199,14 +215,14 @@ class ReplyForm(VerticalScroll):
             schedule = _s(f["schedule_text"]) or _s(f["scheduled_time"])
             yield Input(schedule, placeholder=SCHEDULE_HINT, id="schedule", compact=True)
         yield Static("", id="schedule-resolved", markup=False)
-        yield Checkbox(
+        yield StateCheckbox(
             "Add the mailbox signature",
             value=bool(f["add_signature"]),
             id="signature",
             compact=True,
         )
         yield Label("Body  (ctrl+e: edit in $EDITOR)", id="body-label")
-        yield TextArea(
+        yield ReplyTextArea(
             _s(f["body"]),
             id="body",
             soft_wrap=True,
@@ -270,7 +286,7 @@ class ReplyForm(VerticalScroll):
             if error_id:
                 yield Static("", id=error_id, classes="field-error", markup=False)
         yield Label("Original body (sent back as replyEmailBody):")
-        yield TextArea(
+        yield ReplyTextArea(
             _s(f["reply_email_body"]),
             id="reply-body",
             soft_wrap=True,
@@ -279,6 +295,9 @@ class ReplyForm(VerticalScroll):
         )
 
     def on_mount(self) -> None:
+        pictures = ControlPictures()
+        for field in self.query(Input):
+            field.highlighter = pictures  # a pasted ESC must not reach the terminal
         for widget in self.query(".field-error"):
             widget.display = False
             if widget.id:
@@ -286,6 +305,7 @@ class ReplyForm(VerticalScroll):
         self._refresh_attachments()
         self._refresh_original()
         self._last = self.get_fields()
+        self._has_controls = _has_controls(self._last)
 
     # -- reading and writing ---------------------------------------------------------------
 
@@ -325,6 +345,7 @@ class ReplyForm(VerticalScroll):
         f = normalize_fields(fields)
         self._fields = f
         self._last = None
+        carets = save_carets(self)
         values = {
             "to": f["to_email"],
             "first-name": f["to_first_name"],
@@ -346,11 +367,13 @@ class ReplyForm(VerticalScroll):
             self.query_one("#signature", Checkbox).value = bool(f["add_signature"])
             self.query_one("#body", TextArea).text = _s(f["body"])
             self.query_one("#reply-body", TextArea).text = _s(f["reply_email_body"])
+        restore_carets(self, carets)  # an undo gives the same text back: the caret stays put
         self._attachments = [_named(a) for a in f["attachments"]]
         self._refresh_attachments()
         self._refresh_original()
         self.query_one("#context", Static).update(self._context_text(f))
         self._last = self.get_fields()
+        self._controls_changed(self._last)
 
     # -- problems --------------------------------------------------------------------------
 
@@ -364,7 +387,10 @@ class ReplyForm(VerticalScroll):
             messages = check.for_key(key)
             typed = key == "attachments" or bool(_s(fields.get(key)).strip())
             shown = messages if (typed or show_all) else []
-            self._put(error_id, "\n".join(f"✗ {m}" for m in shown))
+            text = "\n".join(f"✗ {m}" for m in shown)
+            if shown and CONTROL_CHARS.search(_s(fields.get(key))):
+                text += f" · {self.key_for('compose-strip-controls')} strips them"
+            self._put(error_id, text)
         if show_all and any(p.key in ADVANCED_KEYS for p in check.problems):
             self.query_one("#advanced", Collapsible).collapsed = False
 
@@ -405,27 +431,98 @@ class ReplyForm(VerticalScroll):
         body.focus()
         body.move_cursor(body.document.end)
 
+    def refocus(self, widget: Widget) -> None:
+        """Focus a field again as the person left it: caret where it was, nothing selected.
+
+        An Input selects all its text when focused, so the next words would replace it (after
+        an undo a last name became "Talk soon."); this focus does not select.
+        """
+        if isinstance(widget, Input):
+            widget.select_on_focus = False  # back to True when it loses focus again
+        widget.focus()
+
+    @on(Input.Blurred)
+    def _select_on_focus_again(self, event: Input.Blurred) -> None:
+        event.input.select_on_focus = True
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "strip_controls":
+            return self._has_controls  # in the footer only when there is something to strip
+        return True
+
+    def action_strip_controls(self) -> None:
+        """Remove every control character from every field (one key, named in a message)."""
+        found = strip_controls_in(self)
+        if not found:
+            self.notify("No control characters to strip.", markup=False)
+            return
+        total = sum(found.values())
+        self.notify(
+            f"Removed {total} control character{'s' if total > 1 else ''}: "
+            + ", ".join(control_names(found)),
+            markup=False,
+        )
+
+    def action_body_end(self) -> None:
+        """ctrl+end: to the end of the body, from any field."""
+        self.focus_body_end()
+        self.call_after_refresh(self.query_one("#body").scroll_visible)
+
+    def key_for(self, binding_id: str) -> str:
+        """The key of one of the form's bindings, as the person's keymap has it."""
+        keymap = getattr(getattr(self.app, "settings", None), "keymap", None) or {}
+        default = next(
+            (b.key for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id), ""
+        )
+        return str(keymap.get(binding_id) or default).split(",")[0]
+
+    def _controls_changed(self, fields: Mapping[str, Any]) -> None:
+        has = _has_controls(fields)
+        if has != self._has_controls:
+            self._has_controls = has
+            self.screen.refresh_bindings()
+
     # -- attachments and original message ---------------------------------------------------
 
     @on(Input.Submitted, "#attach-url")
     def _add_attachment(self, event: Input.Submitted) -> None:
         event.stop()
-        url = event.value.strip()
+        self._attach_typed(event.input)
+
+    def take_pending_attachment(self) -> str:
+        """Add a URL typed in "Add URL" but not confirmed with enter (before a review, which
+        must not drop it silently). "" when added or none is typed, else why it cannot be:
+        the URL then stays typed, the problem under it."""
+        field = self.query_one("#attach-url", Input)
+        if not field.value.strip():
+            return ""
+        return self._attach_typed(field, already_ok=True)
+
+    def _attach_typed(self, field: Input, *, already_ok: bool = False) -> str:
+        """Add the URL typed in `field`; "" when it was added, else the problem (shown)."""
+        url = field.value.strip()
         if not url:
-            return
+            return ""
         try:
             item = guess_attachment(url)
         except ValidationError as exc:
             self.show_attachment_error(str(exc))
-            return
+            return str(exc)
         if any(a.get("file_url") == item["file_url"] for a in self._attachments):
-            self.show_attachment_error(f"attachment: '{item['file_url']}' is already attached")
-            return
+            if already_ok:  # what the person wanted is there: nothing is lost
+                field.value = ""
+                return ""
+            problem = f"attachment: '{item['file_url']}' is already attached"
+            self.show_attachment_error(problem)
+            return problem
         self._attachments.append(item)
-        event.input.value = ""
+        field.value = ""
         self.show_attachment_error("")
         self._refresh_attachments()
         self._maybe_edited()
+        return ""
 
     @on(ReplyAttachmentList.RemoveRequested)
     def _remove_attachment(self, event: ReplyAttachmentList.RemoveRequested) -> None:
@@ -501,6 +598,7 @@ class ReplyForm(VerticalScroll):
         fields = self.get_fields()
         if fields != self._last:
             self._last = fields
+            self._controls_changed(fields)
             self.post_message(self.Edited(fields))
 
 
@@ -515,6 +613,10 @@ def _named(item: Mapping[str, Any]) -> dict[str, Any]:
         named["file_name"] = named.get("file_name") or guessed["file_name"]
         named["file_type"] = named.get("file_type") or guessed["file_type"]
     return named
+
+
+def _has_controls(fields: Mapping[str, Any]) -> bool:
+    return any(isinstance(v, str) and CONTROL_CHARS.search(v) for v in fields.values())
 
 
 def _s(value: Any) -> str:
