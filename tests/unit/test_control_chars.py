@@ -40,3 +40,9 @@ def test_editor_round_trip_keeps_the_body() -> None:
     assert editor_file_text("Hola") == "Hola\n"
     assert body_from_editor("Hola\r\n") == "Hola"  # saved by a Windows editor
     assert body_from_editor("Hola") == "Hola"  # an editor that drops the final newline
+
+
+def test_draft_preview_in_the_recovery_list_is_terminal_safe() -> None:
+    from smartlead_tui.tui.screens.recovery import _preview
+
+    assert _preview({"body": "Hi\x1b[31m red"}) == "Hi␛[31m red"
