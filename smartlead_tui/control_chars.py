@@ -9,12 +9,14 @@ they are, and one key to remove them. Pure stdlib: the CLI, the outbox and the T
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 __all__ = [
     "CONTROL_CHARS",
     "control_names",
     "describe_controls",
     "find_controls",
+    "has_controls",
     "strip_controls",
     "visible_controls",
 ]
@@ -61,6 +63,11 @@ def find_controls(text: str) -> dict[str, int]:
     for match in CONTROL_CHARS.finditer(text or ""):
         found[match.group()] = found.get(match.group(), 0) + 1
     return found
+
+
+def has_controls(values: Iterable[object]) -> bool:
+    """Whether any of `values` is a string holding a control character."""
+    return any(isinstance(v, str) and CONTROL_CHARS.search(v) for v in values)
 
 
 def control_names(found: dict[str, int]) -> list[str]:

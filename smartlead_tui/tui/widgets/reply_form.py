@@ -15,21 +15,21 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Collapsible, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from smartlead_tui.control_chars import CONTROL_CHARS, control_names
+from smartlead_tui.control_chars import CONTROL_CHARS, has_controls
 from smartlead_tui.inbox import html_to_text
 from smartlead_tui.outbox.sender import FieldCheck, normalize_fields
+from smartlead_tui.tui.widgets.reply_form_keys import ReplyFormKeys
 from smartlead_tui.tui.widgets.reply_text import (
     ControlPictures,
     ReplyTextArea,
     restore_carets,
     save_carets,
-    strip_controls_in,
 )
 from smartlead_tui.tui.widgets.state_checkbox import StateCheckbox
 from smartlead_tui.validation import ValidationError, guess_attachment
@@ -121,14 +121,8 @@ class ReplyAttachmentList(OptionList):
             self.post_message(self.RemoveRequested(self.highlighted))
 
 
-class ReplyForm(VerticalScroll):
+class ReplyForm(ReplyFormKeys):
     """All inputs of a reply; posts `ReplyForm.Edited` whenever a value really changed."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Shown in the footer only while some field holds a control character.
-        Binding("ctrl+r", "strip_controls", "Strip control chars", id="compose-strip-controls"),
-        Binding("ctrl+end", "body_end", "End of body", id="compose-body-end", show=False),
-    ]
 
     DEFAULT_CSS = """
     ReplyForm { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
@@ -176,7 +170,6 @@ class ReplyForm(VerticalScroll):
         self._attachments = [_named(a) for a in self._fields["attachments"]]
         self._last: dict[str, Any] | None = None
         self._shown: dict[str, str] = {}
-        self._has_controls = False
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -305,7 +298,7 @@ class ReplyForm(VerticalScroll):
         self._refresh_attachments()
         self._refresh_original()
         self._last = self.get_fields()
-        self._has_controls = _has_controls(self._last)
+        self._has_controls = has_controls(self._last.values())
 
     # -- reading and writing ---------------------------------------------------------------
 
@@ -430,59 +423,6 @@ class ReplyForm(VerticalScroll):
         body = self.query_one("#body", TextArea)
         body.focus()
         body.move_cursor(body.document.end)
-
-    def refocus(self, widget: Widget) -> None:
-        """Focus a field again as the person left it: caret where it was, nothing selected.
-
-        An Input selects all its text when focused, so the next words would replace it (after
-        an undo a last name became "Talk soon."); this focus does not select.
-        """
-        if isinstance(widget, Input):
-            widget.select_on_focus = False  # back to True when it loses focus again
-        widget.focus()
-
-    @on(Input.Blurred)
-    def _select_on_focus_again(self, event: Input.Blurred) -> None:
-        event.input.select_on_focus = True
-
-    # -- keys ---------------------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "strip_controls":
-            return self._has_controls  # in the footer only when there is something to strip
-        return True
-
-    def action_strip_controls(self) -> None:
-        """Remove every control character from every field (one key, named in a message)."""
-        found = strip_controls_in(self)
-        if not found:
-            self.notify("No control characters to strip.", markup=False)
-            return
-        total = sum(found.values())
-        self.notify(
-            f"Removed {total} control character{'s' if total > 1 else ''}: "
-            + ", ".join(control_names(found)),
-            markup=False,
-        )
-
-    def action_body_end(self) -> None:
-        """ctrl+end: to the end of the body, from any field."""
-        self.focus_body_end()
-        self.call_after_refresh(self.query_one("#body").scroll_visible)
-
-    def key_for(self, binding_id: str) -> str:
-        """The key of one of the form's bindings, as the person's keymap has it."""
-        keymap = getattr(getattr(self.app, "settings", None), "keymap", None) or {}
-        default = next(
-            (b.key for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id), ""
-        )
-        return str(keymap.get(binding_id) or default).split(",")[0]
-
-    def _controls_changed(self, fields: Mapping[str, Any]) -> None:
-        has = _has_controls(fields)
-        if has != self._has_controls:
-            self._has_controls = has
-            self.screen.refresh_bindings()
 
     # -- attachments and original message ---------------------------------------------------
 
@@ -613,10 +553,6 @@ def _named(item: Mapping[str, Any]) -> dict[str, Any]:
         named["file_name"] = named.get("file_name") or guessed["file_name"]
         named["file_type"] = named.get("file_type") or guessed["file_type"]
     return named
-
-
-def _has_controls(fields: Mapping[str, Any]) -> bool:
-    return any(isinstance(v, str) and CONTROL_CHARS.search(v) for v in fields.values())
 
 
 def _s(value: Any) -> str:
