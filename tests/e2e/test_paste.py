@@ -1,5 +1,5 @@
 """A paste from a terminal, with its ESC sequences, in a real terminal: it arrives whole, every
-control character is named and drawn as a picture, and ctrl+r strips them all."""
+control character is named and drawn as a picture, and ctrl+l strips them all."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ def test_pasted_escape_sequences_are_named_shown_and_stripped(
     session.wait_for_all(
         "Hi␇ there ␛[31mred␛[0m done",
         "U+0007 (BEL) and U+001B (ESC) ×2",
-        "^r Strip control chars",
+        "^l Strip control chars",
     )
-    session.keys("C-r")
+    session.keys("C-l")
     screen = session.wait_for_all("Hi there [31mred[0m done", "Ready: ctrl+s to review")
     assert "Traceback" not in screen

@@ -182,7 +182,7 @@ async def test_pasted_control_characters_are_named_shown_and_stripped(
         error = static_text(screen, "#err-body")
         # Every one is named, the ESC after the BEL too, and the key that strips them.
         assert "U+0007 (BEL) and U+001B (ESC) ×2" in error, error
-        assert "ctrl+r strips them" in error
+        assert "ctrl+l strips them" in error
         # Drawn as pictures, in place; nothing raw reaches the terminal.
         svg = app.export_screenshot()
         no_raw_controls(svg)
@@ -195,7 +195,7 @@ async def test_pasted_control_characters_are_named_shown_and_stripped(
         await wait_for(pilot, lambda: first.value == "Ann\x1b[1m")
         no_raw_controls(app.export_screenshot())
         assert "Fix: Body, first name" in static_text(screen, "#blockers")
-        assert "^r Strip control chars" in footer_text(screen)
+        assert "^l Strip control chars" in footer_text(screen)
         # F1 lists the keys of the form, with their ids.
         await pilot.press("f1")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
@@ -204,7 +204,7 @@ async def test_pasted_control_characters_are_named_shown_and_stripped(
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         # One key strips them all, in every field, and says what went.
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: "\x1b" not in body_of(screen))
         assert body_of(screen) == "Hi there [31mred[0m done"
         assert first.value == "Ann[1m"

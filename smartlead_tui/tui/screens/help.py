@@ -39,7 +39,7 @@ class HelpScreen(ModalScreen[None]):
         below = screens[-1] if screens else None
         sources: list[DOMNode] = [below] if below is not None else []
         # Then the keys of the focused widget and the containers around it (the reply form's
-        # ctrl+r, the attachment list's delete): only those with an id, not the stock keys of
+        # ctrl+l, the attachment list's delete): only those with an id, not the stock keys of
         # inputs and text areas.
         focused = below.focused if below is not None else None
         chain = list(focused.ancestors_with_self) if focused is not None else []

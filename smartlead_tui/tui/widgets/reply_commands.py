@@ -1,4 +1,4 @@
-"""Command palette entries for the reply form's own keys (ctrl+r strip, ctrl+end).
+"""Command palette entries for the reply form's own keys (ctrl+l strip, ctrl+end).
 
 Their bindings live on the form, which the palette does not look at: a screen names this
 provider in its COMMANDS so every key of the form can also be found by name.

@@ -1,8 +1,9 @@
 """The reply form's own keys, and focus given back the way the person left it.
 
-`ctrl+r` strips pasted control characters from every field (shown in the footer only while
-there are some), `ctrl+end` goes to the end of the body from any field. Kept apart from the
-form's layout and validation (reply_form.py); the palette finds both through reply_commands.
+`ctrl+l` ("clean") strips pasted control characters from every field (in the footer only while
+there are some; not ctrl+r, which reloads in the inbox), `ctrl+end` goes to the end of the body
+from any field. Kept apart from the form's layout and validation (reply_form.py); the palette
+finds both through reply_commands.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ class ReplyFormKeys(VerticalScroll):
     """Base of ReplyForm: its key bindings and their actions (see the module docstring)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "strip_controls", "Strip control chars", id="compose-strip-controls"),
+        Binding("ctrl+l", "strip_controls", "Strip control chars", id="compose-strip-controls"),
         Binding("ctrl+end", "body_end", "End of body", id="compose-body-end", show=False),
     ]
 
-    #: Whether some field holds a control character (the footer shows ctrl+r only then).
+    #: Whether some field holds a control character (the footer shows ctrl+l only then).
     _has_controls = False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -2,7 +2,7 @@
 pictures instead of reaching the terminal, and the $EDITOR round trip of the body.
 
 A pasted ESC sequence used to go to the terminal as is and scramble the line (the terminal acts
-on it); the text itself is left alone (the person decides, `ctrl+r` strips it) and only what is
+on it); the text itself is left alone (the person decides, `ctrl+l` strips it) and only what is
 drawn changes, one cell per character, so the cursor stays where it is.
 """
 
