@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -21,6 +20,7 @@ from smartlead_tui.api.errors import ApiError
 from smartlead_tui.api.models import Attachment, ReplyDraft, SendEndpoint, SendResult
 from smartlead_tui.body_format import outgoing_body, text_to_html
 from smartlead_tui.categories import CategoryNames, do_not_contact_warning
+from smartlead_tui.control_chars import describe_controls, find_controls
 from smartlead_tui.outbox.store import NEW_THREAD, OutboxEntry, Store, TransitionError, thread_key
 from smartlead_tui.validation import (
     ValidationError,
@@ -101,10 +101,6 @@ FIELD_DEFAULTS: dict[str, Any] = {
     "seq_type": "",
 }
 
-
-#: Characters a terminal or a mail client acts on rather than shows. Tab, newline and carriage
-#: return are text (a body file written on Windows has CRLF line ends).
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 #: Free-text fields that no other check looks at, and how a problem names them.
 _FREE_TEXT_FIELDS: dict[str, str] = {
@@ -311,13 +307,13 @@ def check_fields(
     )
 
     for key, label in _FREE_TEXT_FIELDS.items():
-        control = _CONTROL_CHARS.search(_text(fields.get(key)))
-        if control:
+        value = _text(fields.get(key))
+        controls = describe_controls(value)
+        if controls:
+            them = "it" if sum(find_controls(value).values()) == 1 else "them"
             problems.append(
                 Problem(
-                    key,
-                    f"{label}: contains the control character U+{ord(control.group()):04X} "
-                    "(pasted from a terminal?); remove it",
+                    key, f"{label}: contains {controls} (pasted from a terminal?); remove {them}"
                 )
             )
 

@@ -394,6 +394,9 @@ def run_app(
     compose: dict[str, Any] | None = None,
     screen: str | None = None,
 ) -> int:
+    from smartlead_tui.tui import paste_parser
+
+    paste_parser.install()  # a paste reaches the app whole, ESC sequences included
     app = SmartleadApp(
         settings,
         warnings=warnings,

@@ -239,7 +239,8 @@ CLI_CASES: list[tuple[list[str], str]] = [
     (["--email-stats-id", " "], "email stats id: is empty"),
     (["--body", " "], "body: is empty"),
     (["--body", "Hi {{first_name}}"], "unfilled merge fields"),
-    (["--body", "Hi\x1b]0;pwned\x07"], "body: contains the control character U+001B"),
+    # Every control character is named, not just the first (the BEL after the ESC too).
+    (["--body", "Hi\x1b]0;pwned\x07"], "body: contains control characters U+001B (ESC) and U+0007"),
     (["--to", "bob@"], "to: 'bob@' is not an email address"),
     (["--first-name", "Bo\x1b[31m"], "first name: contains the control character U+001B"),
     (["--last-name", "B\x08"], "last name: contains the control character U+0008"),

@@ -269,10 +269,11 @@ async def test_thread_prefill_original_markup_and_editor(
             "q3 deck.pdf",
             "application/pdf",
         )
-        # ctrl+e: $VISUAL edits the body, then focus comes back to it.
+        # ctrl+e: $VISUAL edits the body, then focus comes back to it. The file it gets ends
+        # in a newline, so the line the script appends is a line of its own.
         await pilot.press("ctrl+e")
         await pilot.pause()
-        assert body_of(screen) == "[b]Hola[/b], gracias — written in vi"
+        assert body_of(screen) == "[b]Hola[/b], gracias\n — written in vi"
         assert app.focused is body
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))

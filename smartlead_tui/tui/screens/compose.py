@@ -40,8 +40,10 @@ from smartlead_tui.outbox.store import OutboxEntry, StoreError
 from smartlead_tui.tui.categories import category_names
 from smartlead_tui.tui.screens.review import ReviewResult, ReviewScreen
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
+from smartlead_tui.tui.widgets.reply_commands import ReplyFormCommands
 from smartlead_tui.tui.widgets.reply_form import FIELD_LABELS, ReplyForm
 from smartlead_tui.tui.widgets.reply_sender import OutboxChange, SendDriver, get_send_driver
+from smartlead_tui.tui.widgets.reply_text import body_from_editor, editor_file_text
 from smartlead_tui.validation import format_schedule
 
 if TYPE_CHECKING:
@@ -91,6 +93,7 @@ class ComposeScreen(Screen[None]):
     ComposeScreen #blockers.-ready { color: $success; }
     ComposeScreen ReplyForm:disabled { opacity: 80%; }
     """
+    COMMANDS: ClassVar[set[Any]] = {ReplyFormCommands}  # the form's keys, in the palette
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "review", "Review & send", id="compose-send"),
         Binding("u", "undo", "Undo send", id="compose-undo"),
@@ -360,6 +363,16 @@ class ComposeScreen(Screen[None]):
     def action_review(self) -> None:
         if self.phase != "edit":
             return
+        pending = self.form.take_pending_attachment()  # a URL typed without enter is not lost
+        if pending:
+            self.notify(
+                f"Can't review yet: {pending}. Fix the URL and press enter, or clear it.",
+                title="Attachment not added",
+                severity="warning",
+                markup=False,
+            )
+            self.form.focus_problem("attachments")
+            return
         fields = self.form.get_fields()
         self._show_all = True
         check = self._validate(fields)
@@ -478,7 +491,7 @@ class ComposeScreen(Screen[None]):
             return
         target = self._focus_before
         if target is not None and target.is_attached and target.focusable:
-            target.focus()
+            self.form.refocus(target)  # caret where it was, nothing selected
         else:
             self.form.focus_body_end()
 
@@ -608,7 +621,7 @@ class ComposeScreen(Screen[None]):
         handle, path = tempfile.mkstemp(prefix="smartlead-reply-", suffix=".txt")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as fh:
-                fh.write(body.text)
+                fh.write(editor_file_text(body.text))
             code = self._run_editor([*argv, path])
             if code != 0:
                 self.notify(
@@ -625,9 +638,7 @@ class ComposeScreen(Screen[None]):
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(path)
-        if text.endswith("\n") and not body.text.endswith("\n"):
-            text = text[:-1]  # editors add a final newline
-        body.text = text
+        body.text = body_from_editor(text)
         self.form.focus_body_end()
 
     def _run_editor(self, argv: list[str]) -> int:

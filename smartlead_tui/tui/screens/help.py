@@ -7,6 +7,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -36,12 +37,21 @@ class HelpScreen(ModalScreen[None]):
         seen: set[str] = set()
         screens = [s for s in self.app.screen_stack if s is not self]
         below = screens[-1] if screens else None
-        sources = [below] if below is not None else []
+        sources: list[DOMNode] = [below] if below is not None else []
+        # Then the keys of the focused widget and the containers around it (the reply form's
+        # ctrl+l, the attachment list's delete): only those with an id, not the stock keys of
+        # inputs and text areas.
+        focused = below.focused if below is not None else None
+        chain = list(focused.ancestors_with_self) if focused is not None else []
+        widgets = [node for node in chain if node is not below and node is not self.app]
+        sources += widgets
         sources.append(self.app)
         for source in sources:
-            for bindings in source._bindings.key_to_bindings.values():  # type: ignore[union-attr]
+            for bindings in source._bindings.key_to_bindings.values():
                 for binding in bindings:
                     if not binding.description or binding.action in seen:
+                        continue
+                    if source in widgets and not binding.id:
                         continue
                     seen.add(binding.action)
                     keymap = getattr(getattr(self.app, "settings", None), "keymap", None) or {}

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from smartlead_tui.control_chars import visible_controls
 from smartlead_tui.outbox.sender import lead_label_for
 from smartlead_tui.outbox.store import DraftRecord, OutboxEntry, Recovery, StoreError
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
@@ -31,7 +32,8 @@ __all__ = ["RecoveryScreen", "offer_recovery"]
 
 
 def _preview(fields: dict[str, Any], width: int = 40) -> str:
-    body = " ".join(str(fields.get("body") or "").split())
+    # A draft can hold a pasted ESC (the composer blocks sending it, not saving it).
+    body = visible_controls(" ".join(str(fields.get("body") or "").split()))
     if not body:
         return "(empty body)"
     return body if len(body) <= width else body[: width - 1] + "…"

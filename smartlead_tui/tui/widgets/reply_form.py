@@ -15,14 +15,23 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Collapsible, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from smartlead_tui.control_chars import CONTROL_CHARS, has_controls
 from smartlead_tui.inbox import html_to_text
 from smartlead_tui.outbox.sender import FieldCheck, normalize_fields
+from smartlead_tui.tui.widgets.reply_form_keys import ReplyFormKeys
+from smartlead_tui.tui.widgets.reply_text import (
+    ControlPictures,
+    ReplyTextArea,
+    restore_carets,
+    save_carets,
+)
+from smartlead_tui.tui.widgets.state_checkbox import StateCheckbox
 from smartlead_tui.validation import ValidationError, guess_attachment
 
 __all__ = ["ERROR_TARGETS", "FIELD_LABELS", "ReplyAttachmentList", "ReplyForm"]
@@ -112,7 +121,7 @@ class ReplyAttachmentList(OptionList):
             self.post_message(self.RemoveRequested(self.highlighted))
 
 
-class ReplyForm(VerticalScroll):
+class ReplyForm(ReplyFormKeys):
     """All inputs of a reply; posts `ReplyForm.Edited` whenever a value really changed."""
 
     DEFAULT_CSS = """
@@ -199,14 +208,14 @@ class ReplyForm(VerticalScroll):
             schedule = _s(f["schedule_text"]) or _s(f["scheduled_time"])
             yield Input(schedule, placeholder=SCHEDULE_HINT, id="schedule", compact=True)
         yield Static("", id="schedule-resolved", markup=False)
-        yield Checkbox(
+        yield StateCheckbox(
             "Add the mailbox signature",
             value=bool(f["add_signature"]),
             id="signature",
             compact=True,
         )
         yield Label("Body  (ctrl+e: edit in $EDITOR)", id="body-label")
-        yield TextArea(
+        yield ReplyTextArea(
             _s(f["body"]),
             id="body",
             soft_wrap=True,
@@ -270,7 +279,7 @@ class ReplyForm(VerticalScroll):
             if error_id:
                 yield Static("", id=error_id, classes="field-error", markup=False)
         yield Label("Original body (sent back as replyEmailBody):")
-        yield TextArea(
+        yield ReplyTextArea(
             _s(f["reply_email_body"]),
             id="reply-body",
             soft_wrap=True,
@@ -279,6 +288,9 @@ class ReplyForm(VerticalScroll):
         )
 
     def on_mount(self) -> None:
+        pictures = ControlPictures()
+        for field in self.query(Input):
+            field.highlighter = pictures  # a pasted ESC must not reach the terminal
         for widget in self.query(".field-error"):
             widget.display = False
             if widget.id:
@@ -286,6 +298,7 @@ class ReplyForm(VerticalScroll):
         self._refresh_attachments()
         self._refresh_original()
         self._last = self.get_fields()
+        self._has_controls = has_controls(self._last.values())
 
     # -- reading and writing ---------------------------------------------------------------
 
@@ -325,6 +338,7 @@ class ReplyForm(VerticalScroll):
         f = normalize_fields(fields)
         self._fields = f
         self._last = None
+        carets = save_carets(self)
         values = {
             "to": f["to_email"],
             "first-name": f["to_first_name"],
@@ -346,11 +360,13 @@ class ReplyForm(VerticalScroll):
             self.query_one("#signature", Checkbox).value = bool(f["add_signature"])
             self.query_one("#body", TextArea).text = _s(f["body"])
             self.query_one("#reply-body", TextArea).text = _s(f["reply_email_body"])
+        restore_carets(self, carets)  # an undo gives the same text back: the caret stays put
         self._attachments = [_named(a) for a in f["attachments"]]
         self._refresh_attachments()
         self._refresh_original()
         self.query_one("#context", Static).update(self._context_text(f))
         self._last = self.get_fields()
+        self._controls_changed(self._last)
 
     def reset(self, fields: Mapping[str, Any]) -> None:
         """As if freshly built for `fields` (the composer reuses one form for every reply).
@@ -377,7 +393,10 @@ class ReplyForm(VerticalScroll):
             messages = check.for_key(key)
             typed = key == "attachments" or bool(_s(fields.get(key)).strip())
             shown = messages if (typed or show_all) else []
-            self._put(error_id, "\n".join(f"✗ {m}" for m in shown))
+            text = "\n".join(f"✗ {m}" for m in shown)
+            if shown and CONTROL_CHARS.search(_s(fields.get(key))):
+                text += f" · {self.key_for('compose-strip-controls')} strips them"
+            self._put(error_id, text)
         if show_all and any(p.key in ADVANCED_KEYS for p in check.problems):
             self.query_one("#advanced", Collapsible).collapsed = False
 
@@ -423,22 +442,40 @@ class ReplyForm(VerticalScroll):
     @on(Input.Submitted, "#attach-url")
     def _add_attachment(self, event: Input.Submitted) -> None:
         event.stop()
-        url = event.value.strip()
+        self._attach_typed(event.input)
+
+    def take_pending_attachment(self) -> str:
+        """Add a URL typed in "Add URL" but not confirmed with enter (before a review, which
+        must not drop it silently). "" when added or none is typed, else why it cannot be:
+        the URL then stays typed, the problem under it."""
+        field = self.query_one("#attach-url", Input)
+        if not field.value.strip():
+            return ""
+        return self._attach_typed(field, already_ok=True)
+
+    def _attach_typed(self, field: Input, *, already_ok: bool = False) -> str:
+        """Add the URL typed in `field`; "" when it was added, else the problem (shown)."""
+        url = field.value.strip()
         if not url:
-            return
+            return ""
         try:
             item = guess_attachment(url)
         except ValidationError as exc:
             self.show_attachment_error(str(exc))
-            return
+            return str(exc)
         if any(a.get("file_url") == item["file_url"] for a in self._attachments):
-            self.show_attachment_error(f"attachment: '{item['file_url']}' is already attached")
-            return
+            if already_ok:  # what the person wanted is there: nothing is lost
+                field.value = ""
+                return ""
+            problem = f"attachment: '{item['file_url']}' is already attached"
+            self.show_attachment_error(problem)
+            return problem
         self._attachments.append(item)
-        event.input.value = ""
+        field.value = ""
         self.show_attachment_error("")
         self._refresh_attachments()
         self._maybe_edited()
+        return ""
 
     @on(ReplyAttachmentList.RemoveRequested)
     def _remove_attachment(self, event: ReplyAttachmentList.RemoveRequested) -> None:
@@ -514,6 +551,7 @@ class ReplyForm(VerticalScroll):
         fields = self.get_fields()
         if fields != self._last:
             self._last = fields
+            self._controls_changed(fields)
             self.post_message(self.Edited(fields))
 
 
