@@ -16,6 +16,8 @@ CORE = [
     "smartlead_tui.outbox.sender",
     "smartlead_tui.outbox.drafts",
     "smartlead_tui.outbox.tracker",
+    "smartlead_tui.outbox.states",
+    "smartlead_tui.outbox.resolve",
     "smartlead_tui.inbox",
     "smartlead_tui.tracking_cli",
     "smartlead_tui.sandbox",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from smartlead_tui.outbox.store import EntryNotFound
 from smartlead_tui.outbox.tracker import parse_pasted_ids
+from smartlead_tui.tui.screens.resolve_unknown import ResolveCommands, resolve_selected
 from smartlead_tui.tui.tracking import (
     ReplyStatusChanged,
     TrackingDriver,
@@ -120,8 +121,18 @@ class OutboxScreen(Screen[None]):
         Binding("a", "show_all", "Show all", id="outbox.show-all", show=False),
         Binding("t", "track", "Track", id="outbox.track", tooltip="Track a pasted Message-ID"),
         Binding("r", "check_now", "Check", id="outbox.check-now", tooltip="Check the status now"),
-        Binding("d", "stop_tracking", "Stop tracking", id="outbox.stop-tracking"),
+        Binding(
+            "d", "stop_tracking", "Untrack", id="outbox.stop-tracking", tooltip="Stop tracking"
+        ),
+        Binding(
+            "m",
+            "resolve",
+            "Resolve",
+            id="outbox.resolve",
+            tooltip="Say whether an unknown send went (sent / not sent)",
+        ),
     ]
+    COMMANDS: ClassVar[set[Any]] = {ResolveCommands}
 
     def __init__(self, *, clock: Callable[[], float] | None = None) -> None:
         super().__init__()
@@ -193,8 +204,9 @@ class OutboxScreen(Screen[None]):
 
     def _views_of(self, entries: list[OutboxEntry]) -> list[RowView]:
         driver = self.driver
+        now = self.clock()
         return [
-            RowView.from_entry(entry, driver.note_for(entry.id) if driver else None)
+            RowView.from_entry(entry, driver.note_for(entry.id) if driver else None, now=now)
             for entry in entries
         ]
 
@@ -332,7 +344,7 @@ class OutboxScreen(Screen[None]):
             self._update_view_line()
             return
         note = self.driver.note_for(entry_id) if self.driver is not None else None
-        view = RowView.from_entry(entry, note)
+        view = RowView.from_entry(entry, note, now=self.clock())
         known = entry_id in self._views
         self._views[entry_id] = view
         if not view.matches(self.filter_name):
@@ -345,6 +357,8 @@ class OutboxScreen(Screen[None]):
             table.upsert(view)
             table.resort(self._views)  # a new row goes where the sort puts it
         self._update_view_line()
+        if entry_id == self._selected():
+            self.refresh_bindings()  # m / d follow the selected row's state
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -376,6 +390,41 @@ class OutboxScreen(Screen[None]):
             self.filter_name = "all"
             if self.first_page_at is not None:
                 self._rebuild()
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # m / d follow the selected row's state
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show m only on an unknown row and d only on a tracked sent one: the footer keeps
+        to what applies, and fits 80 columns."""
+        if action not in ("resolve", "stop_tracking"):
+            return True
+        entry_id = self._selected()
+        view = self._views.get(entry_id) if entry_id is not None else None
+        if view is None:
+            return False
+        if action == "resolve":
+            return view.state == "unknown"
+        return view.state in ("queued", "unknown") and view.tracking
+
+    def selected_unknown(self) -> OutboxEntry | None:
+        """The selected entry when it is an unknown send (the palette's resolve command)."""
+        entry_id = self._selected()
+        view = self._views.get(entry_id) if entry_id is not None else None
+        if view is None or view.state != "unknown":
+            return None
+        try:
+            return self.app.store.get_entry(view.entry_id)  # type: ignore[attr-defined,no-any-return]
+        except EntryNotFound:
+            return None
+
+    def action_resolve(self) -> None:
+        entry = self.selected_unknown()
+        if entry is None:
+            self.notify("Select an unknown send to resolve it.", markup=False)
+            return
+        resolve_selected(self, entry, self.driver)
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
