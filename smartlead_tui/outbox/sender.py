@@ -391,10 +391,19 @@ def fields_from_args(args: Any, *, body: str | None = None) -> dict[str, Any]:
 
 
 def review_warnings(
-    draft: ReplyDraft, fields: Mapping[str, Any], *, tz: tzinfo, now: datetime | None = None
+    draft: ReplyDraft,
+    fields: Mapping[str, Any],
+    *,
+    tz: tzinfo,
+    now: datetime | None = None,
+    already_scheduled: Sequence[OutboxEntry] = (),
 ) -> list[str]:
-    """Things worth a second look before sending; none of them blocks the send."""
-    warnings: list[str] = []
+    """Things worth a second look before sending; none of them blocks the send.
+
+    `already_scheduled`: our replies to the same lead still waiting for their time
+    (`Sender.review_warnings` finds them in the outbox).
+    """
+    warnings: list[str] = [_scheduled_warning(entry, tz) for entry in already_scheduled]
     if not draft.add_signature:
         warnings.append("No signature: the mailbox signature will not be added.")
     when = draft.scheduled_time
@@ -420,6 +429,18 @@ def review_warnings(
     if not draft.to_email:
         warnings.append("No To address: SmartLead sends to the lead's imported address.")
     return warnings
+
+
+def _scheduled_warning(entry: OutboxEntry, tz: tzinfo) -> str:
+    from smartlead_tui.outbox.states import scheduled_at
+
+    when = scheduled_at(entry)
+    local = datetime.fromtimestamp(when, UTC).astimezone(tz) if when is not None else None
+    at = f"{local:%a %d %b %H:%M}" if local is not None else "later"
+    return (
+        f"This lead already has a reply scheduled for {at} (outbox entry {entry.id}); this one "
+        "goes as well, and the scheduled one is not cancelled."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -549,6 +570,23 @@ class Sender:
     def check(self, fields: Mapping[str, Any], *, now: datetime | None = None) -> FieldCheck:
         return check_fields(
             fields, settings=self.settings, tz=self.tz, now=now or self.now().astimezone(self.tz)
+        )
+
+    def review_warnings(self, draft: ReplyDraft, fields: Mapping[str, Any]) -> list[str]:
+        """`review_warnings` plus what only the outbox knows: a reply to this lead already
+        scheduled (two replies would reach the lead)."""
+        from smartlead_tui.outbox.states import scheduled_for_lead
+
+        now = self.now()
+        scheduled = scheduled_for_lead(
+            self.store.list_entries(limit=500),
+            campaign_id=draft.campaign_id,
+            lead_id=fields.get("lead_id"),
+            to_email=draft.to_email or "",
+            now=now.timestamp(),
+        )
+        return review_warnings(
+            draft, fields, tz=self.tz, now=now.astimezone(self.tz), already_scheduled=scheduled
         )
 
     def find_duplicate(self, draft: ReplyDraft) -> OutboxEntry | None:

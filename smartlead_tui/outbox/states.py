@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from smartlead_tui.api.models import COMPLETED
-from smartlead_tui.outbox.tracker import is_failure_status, parse_time
+from smartlead_tui.outbox.tracker import is_failure_status, normalize_body, parse_time
 
 __all__ = [
     "DISPLAY_LABELS",
@@ -27,6 +27,7 @@ __all__ = [
     "is_resolved_not_sent",
     "scheduled_at",
     "scheduled_for_lead",
+    "scheduled_messages",
     "send_outcome",
 ]
 
@@ -149,3 +150,52 @@ def scheduled_for_lead(
         found.append((when, entry))
     found.sort(key=lambda pair: (pair[0], pair[1].id))
     return [entry for _, entry in found]
+
+
+def scheduled_messages(
+    entries: Iterable[Any],
+    history: Iterable[Any],
+    *,
+    now: float | None = None,
+    skew: float = 60.0,
+) -> dict[str, float]:
+    """Outgoing messages of a thread that are only scheduled: stats id -> when they go.
+
+    SmartLead lists a scheduled reply in the history like a sent one. It is scheduled when its
+    time is still ahead, or when it is one of ours (same Message-ID, or, before the tracker
+    found that, a message of ours starting with the body of a reply we scheduled) that has
+    not gone yet. `entries` are outbox entries, `history` the thread's messages.
+    """
+    moment = time.time() if now is None else now
+    waiting = [
+        (entry, scheduled_at(entry))
+        for entry in entries
+        if display_state(entry, now=moment) == "scheduled"
+    ]
+    by_id = {entry.message_id: when for entry, when in waiting if entry.message_id}
+    unmatched = [
+        (normalize_body(str((entry.fields or {}).get("body") or ""))[:80], entry, when)
+        for entry, when in waiting
+        if not entry.message_id
+    ]
+    found: dict[str, float] = {}
+    for message in history:
+        if message.is_reply or not message.stats_id:
+            continue
+        sent = parse_time(message.time)
+        if sent is not None and sent > moment + skew:
+            found[message.stats_id] = sent
+            continue
+        if message.message_id and message.message_id in by_id:
+            found[message.stats_id] = by_id[message.message_id] or sent or moment
+            continue
+        body = normalize_body(message.body_html)
+        for prefix, entry, when in unmatched:
+            if (
+                prefix
+                and body.startswith(prefix)
+                and (sent or moment) >= (entry.created_at.timestamp() - skew)
+            ):
+                found[message.stats_id] = when or sent or moment
+                break
+    return found

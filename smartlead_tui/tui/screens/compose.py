@@ -34,7 +34,6 @@ from smartlead_tui.outbox.sender import (
     SendBlocked,
     draft_key_for,
     normalize_fields,
-    review_warnings,
 )
 from smartlead_tui.outbox.store import OutboxEntry, StoreError
 from smartlead_tui.tui.screens.review import ReviewResult, ReviewScreen
@@ -340,7 +339,7 @@ class ComposeScreen(Screen[None]):
                 check.draft,
                 fields,
                 tz=self.tz,
-                warnings=review_warnings(check.draft, fields, tz=self.tz),
+                warnings=sender.review_warnings(check.draft, fields),
                 duplicate=duplicate,
                 undo_seconds=sender.undo_seconds,
             ),

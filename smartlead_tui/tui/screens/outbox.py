@@ -119,7 +119,15 @@ class OutboxScreen(Screen[None]):
         Binding("s", "cycle_sort", "Sort", id="outbox.sort"),
         Binding("f", "cycle_filter", "Filter", id="outbox.filter"),
         Binding("a", "show_all", "Show all", id="outbox.show-all", show=False),
-        Binding("t", "track", "Track", id="outbox.track", tooltip="Track a pasted Message-ID"),
+        # Not in the footer (80 columns): the empty outbox names it, and F1 lists it.
+        Binding(
+            "t",
+            "track",
+            "Track",
+            id="outbox.track",
+            tooltip="Track a pasted Message-ID",
+            show=False,
+        ),
         Binding("r", "check_now", "Check", id="outbox.check-now", tooltip="Check the status now"),
         Binding(
             "d", "stop_tracking", "Untrack", id="outbox.stop-tracking", tooltip="Stop tracking"

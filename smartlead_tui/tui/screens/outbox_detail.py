@@ -63,9 +63,18 @@ class OutboxDetailScreen(Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="outbox-detail.back"),
-        Binding("c", "copy_message_id", "Copy Message-ID", id="outbox-detail.copy-message-id"),
-        Binding("n", "resend", "Resend as new draft", id="outbox-detail.resend"),
-        Binding("r", "check_now", "Check now", id="outbox-detail.check-now"),
+        # Short labels: with m (unknown sends only) the footer still fits 80 columns.
+        Binding(
+            "c",
+            "copy_message_id",
+            "Copy ID",
+            id="outbox-detail.copy-message-id",
+            tooltip="Copy the Message-ID",
+        ),
+        Binding(
+            "n", "resend", "Resend", id="outbox-detail.resend", tooltip="Resend as a new draft"
+        ),
+        Binding("r", "check_now", "Check", id="outbox-detail.check-now", tooltip="Check now"),
         Binding("d", "stop_tracking", "Untrack", id="outbox-detail.stop-tracking"),
         Binding("m", "resolve", "Resolve", id="outbox-detail.resolve"),
     ]

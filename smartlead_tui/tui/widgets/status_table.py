@@ -281,7 +281,9 @@ class StatusTable(DataTable[Any]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         # DataTable's own enter binding is hidden; this one names what it does here.
-        Binding("enter", "select_cursor", "Details", id="outbox.details"),
+        Binding(
+            "enter", "select_cursor", "Open", id="outbox.details", tooltip="Open the reply's detail"
+        ),
     ]
 
     def __init__(
