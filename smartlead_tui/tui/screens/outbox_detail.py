@@ -183,8 +183,14 @@ class OutboxDetailScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that cannot apply to this entry stay out of the footer (80 columns)."""
+        entry = self.entry
         if action == "resolve":
-            return self.entry is not None and self.entry.state == "unknown"
+            return entry is not None and entry.state == "unknown"
+        if action == "copy_message_id":
+            return entry is not None and bool(entry.message_id)
+        if action == "stop_tracking":
+            return entry is not None and entry.state in ("queued", "unknown") and entry.tracking
         return True
 
     def selected_unknown(self) -> OutboxEntry | None:

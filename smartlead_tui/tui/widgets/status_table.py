@@ -188,7 +188,7 @@ class RowView:
             return self.scheduled_time
         if self.display == "held" and self.hold_until is not None:
             return self.hold_until
-        if self.display == "delivered" and self.event_time is not None:
+        if self.display in ("delivered", "failed") and self.event_time is not None:
             return self.event_time
         return self.updated_at
 
