@@ -955,6 +955,8 @@ class Tracker:
         }
         found = match_sent_messages(messages, targets, taken=taken, skew=self.policy.clock_skew)
         events: list[TrackerEvent] = []
+        # Messages found first: an unknown send is then judged against every owner known.
+        items.sort(key=lambda i: i.entry_id not in found)
         for item in items:
             message_id = found.get(item.entry_id)
             if message_id is None and item.local_state == "unknown":

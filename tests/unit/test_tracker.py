@@ -780,3 +780,27 @@ def test_match_serves_accepted_sends_before_unknown_ones() -> None:
     unknown = DiscoveryTarget(1, normalize_body(body), T0, confirmed=False)
     accepted = DiscoveryTarget(2, normalize_body(body), T0 + 90)
     assert match_sent_messages(messages, [unknown, accepted]) == {2: "<resend@x>"}
+
+
+async def test_one_read_that_finds_the_resend_closes_the_unknown_attempt_too(
+    server: SandboxServer,
+    sender: SmartLeadClient,
+    client: SmartLeadClient,
+    store: Store,
+    clock: FakeClock,
+) -> None:
+    """Both still looking when the thread is read: the resend is matched first, then the
+    unknown attempt is closed by the same read (before: it waited for later reads)."""
+    body = "Resent the same morning."
+    original, _ = unknown_attempt(server, store, body)
+    clock.now += 90
+    resend = await queue_reply(server, sender, store, body)
+    tracker = tracker_for(client, store, clock)
+    tracker.load()
+    server.requests.clear()
+    clock.now += 3
+    events = await tracker.run_due()
+    assert store.get_entry(original).state == "send-failed"
+    assert store.get_entry(resend).message_id
+    assert [e.kind for e in events if e.entry_id == original] == ["not-sent"]
+    assert sum("message-history" in p for p in status_requests(server)) == 1
