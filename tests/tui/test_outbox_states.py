@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
 from smartlead_tui.api.models import ReplyDraft
 from smartlead_tui.outbox.store import Store, thread_key
 from smartlead_tui.sandbox import SandboxServer
 from smartlead_tui.tui.app import SmartleadApp
+from smartlead_tui.tui.screens.help import HelpScreen
 from smartlead_tui.tui.screens.outbox_detail import OutboxDetailScreen
 from smartlead_tui.tui.screens.resolve_unknown import ResolveCommands, ResolveUnknownScreen
 from smartlead_tui.tui.screens.thread import ThreadScreen
@@ -184,6 +186,10 @@ async def test_resolve_an_unknown_send_from_the_outbox(
         assert store.count_entries(states=["unknown"]) == 0
         await pilot.pause()
         assert "Resolve" not in assert_footer_fits(app)  # nothing left to resolve here
+        await pilot.press("f1")  # every key, shown or not, with its id
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one(Static).render())
+        assert "outbox.resolve" in text and "outbox.track" in text
 
 
 async def test_the_composer_count_and_an_open_thread_follow_a_resolution(
