@@ -8,6 +8,7 @@ outbox, so a sent reply appears in the thread straight away.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -105,6 +106,7 @@ class ThreadScreen(Screen[None]):
         self._compose_opened = False
         self._shown_pending: list[tuple[Any, ...]] = []
         self._shown_scheduled: dict[str, float] = {}
+        self._show_lock = asyncio.Lock()
         #: perf_counter() of the first paint with messages (read by the benchmark).
         self.painted_at: float | None = None
 
@@ -150,9 +152,11 @@ class ThreadScreen(Screen[None]):
             self.load_history()
 
     async def _show(self, history: list[Message], pending: list[Any]) -> None:
-        self._shown_pending = _pending_identity(pending)
-        self._shown_scheduled = self._scheduled(history)
-        await self.view.show(history, pending, scheduled=self._shown_scheduled)
+        # One repaint at a time: an outbox change and a history read may both ask for one.
+        async with self._show_lock:
+            self._shown_pending = _pending_identity(pending)
+            self._shown_scheduled = self._scheduled(history)
+            await self.view.show(history, pending, scheduled=self._shown_scheduled)
 
     def _painted(self) -> None:
         if self.painted_at is None:
