@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from smartlead_tui.api.errors import ApiError
 from smartlead_tui.api.models import Attachment, ReplyDraft, SendEndpoint, SendResult
-from smartlead_tui.outbox.store import NEW_THREAD, OutboxEntry, Store, TransitionError, thread_key
+from smartlead_tui.outbox.store import (
+    NEW_THREAD,
+    OutboxEntry,
+    Store,
+    StoreError,
+    TransitionError,
+    thread_key,
+)
 from smartlead_tui.validation import (
     ValidationError,
     find_unfilled_merge_fields,
@@ -578,8 +585,13 @@ class Sender:
         from smartlead_tui.outbox.states import scheduled_for_lead
 
         now = self.now()
+        try:
+            entries = self.store.list_entries(limit=500)
+        except StoreError as exc:  # a warning is a nicety: never block the review for it
+            log.warning("could not look for scheduled replies: %s", exc)
+            entries = []
         scheduled = scheduled_for_lead(
-            self.store.list_entries(limit=500),
+            entries,
             campaign_id=draft.campaign_id,
             lead_id=fields.get("lead_id"),
             to_email=draft.to_email or "",

@@ -159,7 +159,7 @@ class OutboxDetailScreen(Screen[None]):
             ("Send outcome", send_outcome(entry)),
             ("SmartLead says", _reply_status_text(entry, view)),
             ("Status message", view.message or "—"),
-            ("Message-ID", entry.message_id or "not known yet"),
+            ("Message-ID", entry.message_id or _no_message_id(entry)),
             ("Event time", format_when(view.event_time, now, tz)),
             ("Scheduled", format_when(view.scheduled_time, now, tz)),
             ("Last checked", format_when(view.checked_at, now, tz)),
@@ -258,3 +258,11 @@ def _reply_status_text(entry: OutboxEntry, view: RowView) -> str:
     if not entry.last_status:
         return "no reply-status yet" if entry.state == "queued" else "—"
     return status_text(view.status)
+
+
+def _no_message_id(entry: OutboxEntry) -> str:
+    if entry.state in ("send-failed", "cancelled"):
+        return "none: it did not go out"
+    if entry.state in ("held", "sending"):
+        return "none yet: not sent yet"
+    return "not known yet"
