@@ -10,17 +10,23 @@ sent from here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from smartlead_tui.outbox.states import RESOLVED_NOT_SENT
+from smartlead_tui.outbox.store import StoreError
 
 if TYPE_CHECKING:
+    from smartlead_tui.api.models import Message
     from smartlead_tui.outbox.store import OutboxEntry, Store
+
+log = logging.getLogger("smartlead_tui.outbox.resolve")
 
 __all__ = [
     "MARKED_NOT_SENT",
     "MARKED_SENT",
+    "close_if_only_the_resend_shows",
     "mark_not_sent",
     "mark_sent",
     "only_the_resend_shows",
@@ -76,3 +82,22 @@ def only_the_resend_shows(store: Store, entry_id: int, resend: OutboxEntry) -> O
     return store.transition(
         entry_id, "send-failed", detail=reason, error=reason, server_message=RESOLVED_NOT_SENT
     )
+
+
+def close_if_only_the_resend_shows(
+    store: Store, entry_id: int, messages: Sequence[Message]
+) -> OutboxEntry | None:
+    """Close an unknown send as not sent when `messages` (its thread, just read) show a later
+    accepted resend of it but not it. Returns the resend when it did so."""
+    shown = [m.message_id for m in messages if m.message_id and not m.is_reply]
+    owners = [o for mid in shown if (o := store.find_by_message_id(mid)) is not None]
+    try:
+        entry = store.get_entry(entry_id)
+        resend = resend_shown(entry, owners, shown)
+        if resend is None or entry.state != "unknown":
+            return None
+        only_the_resend_shows(store, entry_id, resend)
+    except StoreError as exc:  # the person decided first
+        log.info("entry %s not closed as not sent: %s", entry_id, exc)
+        return None
+    return resend

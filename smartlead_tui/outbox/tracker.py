@@ -989,24 +989,12 @@ class Tracker:
         return events
 
     def _only_resend_shows(self, entry_id: int, messages: Sequence[Message]) -> TrackerEvent | None:
-        """An unknown send whose thread shows a later, accepted resend but not it: not sent.
+        """Asked after matching, so the thread had every chance to show this unknown attempt
+        (an older message of ours would have been claimed by it before the resend's)."""
+        from smartlead_tui.outbox.resolve import close_if_only_the_resend_shows
 
-        Asked only after matching, so the thread had every chance to show this attempt; an
-        older message of ours would have been claimed by it before the resend's.
-        """
-        from smartlead_tui.outbox.resolve import only_the_resend_shows, resend_shown
-        from smartlead_tui.outbox.store import StoreError
-
-        shown = [m.message_id for m in messages if m.message_id and not m.is_reply]
-        owners = [o for m in shown if (o := self.store.find_by_message_id(m)) is not None]
-        try:
-            entry = self.store.get_entry(entry_id)
-            resend = resend_shown(entry, owners, shown)
-            if resend is None:
-                return None
-            only_the_resend_shows(self.store, entry_id, resend)
-        except StoreError as exc:  # the person decided first
-            log.info("entry %s not closed as not sent: %s", entry_id, exc)
+        resend = close_if_only_the_resend_shows(self.store, entry_id, messages)
+        if resend is None:
             return None
         self.schedule.remove(entry_id)
         return TrackerEvent(

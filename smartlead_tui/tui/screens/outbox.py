@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Header, Static
 
 from smartlead_tui.outbox.store import EntryNotFound
-from smartlead_tui.outbox.tracker import parse_pasted_ids
 from smartlead_tui.tui.screens.resolve_unknown import ResolveCommands, resolve_selected
+from smartlead_tui.tui.screens.track_message_id import TrackMessageIdScreen
 from smartlead_tui.tui.tracking import (
     ReplyStatusChanged,
     TrackingDriver,
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
     from smartlead_tui.outbox.store import OutboxEntry, Store
 
+__all__ = ["OutboxScreen", "TrackMessageIdScreen"]  # the modal lives in track_message_id
+
 #: Rows read and shown before the rest: a screenful or two, newest first.
 FIRST_PAGE = 200
 #: Rows added per frame while the rest loads (about 40 ms of work each).
@@ -50,50 +52,6 @@ EMPTY_TEXT = (
     "Replies you send appear here and are followed until SmartLead reports COMPLETED.\n"
     "Press t to follow any Message-ID (paste it from the email's headers)."
 )
-
-
-class TrackMessageIdScreen(ModalScreen[list[str] | None]):
-    """Paste one or more Message-IDs; bad ones are explained and nothing is added."""
-
-    DEFAULT_CSS = """
-    TrackMessageIdScreen { align: center middle; }
-    TrackMessageIdScreen > Vertical {
-        width: 76; max-width: 100%; height: auto;
-        border: round $primary; background: $surface; padding: 1 2;
-    }
-    TrackMessageIdScreen #track-help { color: $text-muted; margin-bottom: 1; }
-    TrackMessageIdScreen #track-error { color: $error; height: auto; margin-top: 1; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="track-id.cancel"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("Track a Message-ID", classes="title", markup=False)
-            yield Static(
-                "Paste it from the email's headers, with or without <angle brackets>.\n"
-                "Several at once: separate them with spaces. enter adds, escape cancels.",
-                id="track-help",
-                markup=False,
-            )
-            yield Input(placeholder="<id@mail.example.com>", id="track-input")
-            yield Static("", id="track-error", markup=False)
-
-    @on(Input.Submitted, "#track-input")
-    def submit(self, event: Input.Submitted) -> None:
-        ids, problems = parse_pasted_ids(event.value)
-        error = self.query_one("#track-error", Static)
-        if problems:
-            error.update("\n".join(problems) + "\nNothing was added; fix it and press enter.")
-            return
-        if not ids:
-            error.update("Paste a Message-ID first (it looks like <id@domain>).")
-            return
-        self.dismiss(ids)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class OutboxScreen(Screen[None]):
