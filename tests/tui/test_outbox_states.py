@@ -243,3 +243,25 @@ async def test_a_scheduled_reply_reads_scheduled_with_its_time_everywhere(
         await wait_for(pilot, lambda: inbox.inbox_query.view == "inbox" and not inbox.busy)
         assert [c.label.plain for c in table.columns.values()][-1] == "Last reply"
         assert app.store.get_entry(entry_id).state == "queued"
+
+
+def test_cards_say_scheduled_with_the_send_time_not_sent() -> None:
+    """The card texts themselves: a scheduled history message and a scheduled outbox entry."""
+    from dataclasses import replace
+
+    from smartlead_tui.api.models import Message
+    from smartlead_tui.tui.widgets.message_view import message_text, pending_text
+    from tests.unit.test_states import entry
+
+    goes = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+    message = Message("s1", "<m@x>", "SENT", "2026-12-01T19:59:00Z", "me@x", "lead@y")
+    card = message_text(message, UTC, fold_quotes=True, subject=False, sends_at=goes.timestamp())
+    assert card.plain.startswith("◷ SCHEDULED to lead@y  ·  sends Thu 3 Dec 2026 09:30")
+    sent = message_text(message, UTC, fold_quotes=True, subject=False)
+    assert sent.plain.startswith("▶ SENT to lead@y")
+
+    waiting = entry(last_status="SCHEDULED", last_scheduled_time=goes.isoformat())
+    text = pending_text(waiting, UTC).plain
+    assert "OUTBOX · SCHEDULED" in text and "sends Thu 3 Dec 2026 09:30" in text
+    gone = replace(waiting, last_status="COMPLETED")
+    assert "OUTBOX · DELIVERED" in pending_text(gone, UTC).plain
