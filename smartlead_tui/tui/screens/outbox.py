@@ -444,4 +444,6 @@ class OutboxScreen(Screen[None]):
             return
         self.driver.stop_tracking(entry_id)
         who = view.lead if view is not None else f"entry {entry_id}"
-        self.notify(f"Stopped tracking the reply to {who}.", title="Outbox", markup=False)
+        unknown = view is not None and view.state == "unknown"
+        hint = " It is still unknown: m says whether it went." if unknown else ""
+        self.notify(f"Stopped tracking the reply to {who}.{hint}", title="Outbox", markup=False)
