@@ -21,7 +21,14 @@ from smartlead_tui.api.models import Attachment, ReplyDraft, SendEndpoint, SendR
 from smartlead_tui.body_format import outgoing_body, text_to_html
 from smartlead_tui.categories import CategoryNames, do_not_contact_warning
 from smartlead_tui.control_chars import describe_controls, find_controls
-from smartlead_tui.outbox.store import NEW_THREAD, OutboxEntry, Store, TransitionError, thread_key
+from smartlead_tui.outbox.store import (
+    NEW_THREAD,
+    OutboxEntry,
+    Store,
+    StoreError,
+    TransitionError,
+    thread_key,
+)
 from smartlead_tui.validation import (
     ValidationError,
     find_unfilled_merge_fields,
@@ -398,17 +405,21 @@ def review_warnings(
     tz: tzinfo,
     now: datetime | None = None,
     categories: CategoryNames | None = None,
+    already_scheduled: Sequence[OutboxEntry] = (),
 ) -> list[str]:
     """Things worth a second look before sending; none of them blocks the send.
 
     `categories` are the account's names: a lead in a negative or "do not contact"-like
     category is warned about first (ids come from the inbox row, names from the API).
+    `already_scheduled`: our replies to the same lead still waiting for their time
+    (`Sender.review_warnings` finds them in the outbox).
     """
     warnings: list[str] = []
     if categories is not None:
         do_not_contact = do_not_contact_warning(fields, categories)
         if do_not_contact:
             warnings.append(do_not_contact)
+    warnings.extend(_scheduled_warning(entry, tz) for entry in already_scheduled)
     if not draft.add_signature:
         warnings.append("No signature: the mailbox signature will not be added.")
     when = draft.scheduled_time
@@ -434,6 +445,18 @@ def review_warnings(
     if not draft.to_email:
         warnings.append("No To address: SmartLead sends to the lead's imported address.")
     return warnings
+
+
+def _scheduled_warning(entry: OutboxEntry, tz: tzinfo) -> str:
+    from smartlead_tui.outbox.states import scheduled_at
+
+    when = scheduled_at(entry)
+    local = datetime.fromtimestamp(when, UTC).astimezone(tz) if when is not None else None
+    at = f"{local:%a %d %b %H:%M}" if local is not None else "later"
+    return (
+        f"This lead already has a reply scheduled for {at} (outbox entry {entry.id}); this one "
+        "goes as well, and the scheduled one is not cancelled."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -563,6 +586,39 @@ class Sender:
     def check(self, fields: Mapping[str, Any], *, now: datetime | None = None) -> FieldCheck:
         return check_fields(
             fields, settings=self.settings, tz=self.tz, now=now or self.now().astimezone(self.tz)
+        )
+
+    def review_warnings(
+        self,
+        draft: ReplyDraft,
+        fields: Mapping[str, Any],
+        *,
+        categories: CategoryNames | None = None,
+    ) -> list[str]:
+        """`review_warnings` plus what only the outbox knows: a reply to this lead already
+        scheduled (two replies would reach the lead)."""
+        from smartlead_tui.outbox.states import scheduled_for_lead
+
+        now = self.now()
+        try:
+            entries = self.store.list_entries(limit=500)
+        except StoreError as exc:  # a warning is a nicety: never block the review for it
+            log.warning("could not look for scheduled replies: %s", exc)
+            entries = []
+        scheduled = scheduled_for_lead(
+            entries,
+            campaign_id=draft.campaign_id,
+            lead_id=fields.get("lead_id"),
+            to_email=draft.to_email or "",
+            now=now.timestamp(),
+        )
+        return review_warnings(
+            draft,
+            fields,
+            tz=self.tz,
+            now=now.astimezone(self.tz),
+            categories=categories,
+            already_scheduled=scheduled,
         )
 
     def find_duplicate(self, draft: ReplyDraft) -> OutboxEntry | None:

@@ -82,6 +82,7 @@ EventKind = Literal[
     "checked",  # checked, nothing changed
     "message-id",  # Message-ID discovered in the thread's history
     "sent",  # an 'unknown' send proved to have gone: now 'queued'
+    "not-sent",  # an 'unknown' send proved not to have gone (only its resend shows)
     "waiting",  # 404 within the grace period, or not in the thread yet
     "not-found",  # 404 past the grace period: gave up
     "no-message-id",  # discovery impossible or gave up
@@ -192,6 +193,8 @@ class DiscoveryTarget:
     entry_id: int
     body_prefix: str  # normalize_body(body)[:N]
     sent_after: float  # epoch seconds; SmartLead's message time is not earlier (minus skew)
+    #: SmartLead accepted this send (queued); False for an 'unknown' one that may not exist
+    confirmed: bool = True
 
 
 def match_sent_messages(
@@ -205,8 +208,10 @@ def match_sent_messages(
 
     A message qualifies when it is ours to claim (not a REPLY, not `taken` by another entry),
     is no older than the send (minus `skew`), and its normalised body starts with the target's
-    prefix. Targets are served oldest send first, each taking the earliest qualifying message,
-    so two sends of similar text to one thread never share a Message-ID.
+    prefix. Confirmed sends are served first (a message of theirs certainly exists), then the
+    'unknown' ones, each group oldest send first, each target taking the earliest qualifying
+    message: two sends of similar text to one thread never share a Message-ID, and an unknown
+    attempt never takes the message of the resend that SmartLead did accept.
     """
     candidates: list[tuple[float, str, str]] = []
     for message in messages:
@@ -219,7 +224,7 @@ def match_sent_messages(
     candidates.sort(key=lambda c: c[0])
     found: dict[int, str] = {}
     used: set[str] = set()
-    for target in sorted(targets, key=lambda t: (t.sent_after, t.entry_id)):
+    for target in sorted(targets, key=lambda t: (not t.confirmed, t.sent_after, t.entry_id)):
         if not target.body_prefix:
             continue
         for when, message_id, body in candidates:
@@ -533,6 +538,24 @@ class Schedule:
         item.due = min(due, max(item.discovery_deadline, now + self.policy.interval))
         return False
 
+    def rearm_unknown(self, thread: tuple[int, int], now: float, *, exclude: int) -> None:
+        """A new accepted send in this thread (maybe a resend): unknown sends there that
+        stopped looking get one more grace period to show up, or to be shown not sent."""
+        p = self.policy
+        for item in self.items.values():
+            if (
+                item.entry_id != exclude
+                and item.thread == thread
+                and item.local_state == "unknown"
+                and not item.message_id
+                and item.body_prefix
+                and item.phase == NO_ID
+            ):
+                item.phase = DISCOVER
+                item.interval = p.interval
+                item.due = now + p.discovery_delay + p.interval
+                item.discovery_deadline = now + max(p.grace, p.discovery_delay + p.interval)
+
     def on_discovery_impossible(self, entry_id: int, now: float, reason: str) -> None:
         item = self._checked(entry_id, now)
         item.phase = NO_ID
@@ -727,7 +750,9 @@ class Tracker:
                 known.local_state = entry.state
                 return True
             return False
-        self._add(entry, self.store.journal(entry.id))
+        item = self._add(entry, self.store.journal(entry.id))
+        if entry.state == "queued" and item.thread is not None:
+            self.schedule.rearm_unknown(item.thread, self.now(), exclude=entry.id)
         return True
 
     def _add(self, entry: OutboxEntry, journal: Sequence[JournalRow]) -> TrackItem:
@@ -899,7 +924,25 @@ class Tracker:
             return events
         now = self.now()
         items = [self.schedule.items[e] for e in entry_ids if e in self.schedule.items]
-        targets = [DiscoveryTarget(i.entry_id, i.body_prefix, i.sent_after) for i in items]
+        # Unknown sends of this thread that stopped looking still deserve this read: it may
+        # show them, or show that only their resend went.
+        thread = (check.campaign_id, check.lead_id)
+        for item in self.schedule.items.values():
+            if (
+                item.thread == thread
+                and item.local_state == "unknown"
+                and not item.message_id
+                and item.entry_id not in entry_ids
+                and item.body_prefix
+            ):
+                items.append(item)
+                entry_ids.append(item.entry_id)
+        targets = [
+            DiscoveryTarget(
+                i.entry_id, i.body_prefix, i.sent_after, confirmed=i.local_state != "unknown"
+            )
+            for i in items
+        ]
         # Message-IDs other entries of ours already own (only recent outgoing ones can matter).
         oldest = min((t.sent_after for t in targets), default=now) - self.policy.clock_skew
         taken = {
@@ -913,8 +956,17 @@ class Tracker:
         }
         found = match_sent_messages(messages, targets, taken=taken, skew=self.policy.clock_skew)
         events: list[TrackerEvent] = []
+        # Messages found first: an unknown send is then judged against every owner known.
+        items.sort(key=lambda i: i.entry_id not in found)
         for item in items:
             message_id = found.get(item.entry_id)
+            if message_id is None and item.local_state == "unknown":
+                closed = self._only_resend_shows(item.entry_id, messages)
+                if closed is not None:
+                    events.append(closed)
+                    continue
+            if message_id is None and not item.active:
+                continue  # it had stopped looking: this read was only a chance for it
             if message_id is None:
                 gave_up = self.schedule.on_discovery_miss(item.entry_id, now)
                 self.store.record_check_error(
@@ -936,6 +988,22 @@ class Tracker:
                 )
             )
         return events
+
+    def _only_resend_shows(self, entry_id: int, messages: Sequence[Message]) -> TrackerEvent | None:
+        """Asked after matching, so the thread had every chance to show this unknown attempt
+        (an older message of ours would have been claimed by it before the resend's)."""
+        from smartlead_tui.outbox.resolve import close_if_only_the_resend_shows
+
+        resend = close_if_only_the_resend_shows(self.store, entry_id, messages)
+        if resend is None:
+            return None
+        self.schedule.remove(entry_id)
+        return TrackerEvent(
+            "not-sent",
+            entry_id,
+            f"it did not go out: the thread shows only its resend (outbox entry {resend.id})",
+            final=True,
+        )
 
     def _prove_sent(self, entry_id: int, message_id: str, how: str) -> list[TrackerEvent]:
         """An 'unknown' send that SmartLead knows about did go: record it as queued."""

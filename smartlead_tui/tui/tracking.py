@@ -213,6 +213,18 @@ class TrackingDriver:
             self._tracker.forget(entry_id)
         self.entry_changed(entry_id)
 
+    def resolve(self, entry_id: int, *, sent: bool) -> OutboxEntry:
+        """The person decided what became of an unknown send (see `outbox.resolve`).
+
+        Raises the store's TransitionError when it is no longer unknown.
+        """
+        from smartlead_tui.outbox.resolve import mark_not_sent, mark_sent
+
+        entry = (mark_sent if sent else mark_not_sent)(self.store, entry_id)
+        self.entry_changed(entry_id)
+        self._announce_state(entry_id)
+        return entry
+
     def check_now(self, entry_id: int) -> bool:
         """Check this reply at the next chance (lifts a 401 stop too). False: nothing to do."""
         if self._tracker is None:
@@ -325,7 +337,22 @@ class TrackingDriver:
                 ring=True,
             )
         elif event.kind == "sent":
+            self._announce_state(event.entry_id)
             self._say(f"Reply to {self._who(event.entry_id)} did go out: {event.text}.")
+        elif event.kind == "not-sent":
+            self._announce_state(event.entry_id)
+            self._say(f"Reply to {self._who(event.entry_id)}: {event.text}.", severity="warning")
+
+    def _announce_state(self, entry_id: int) -> None:
+        """An unknown send was resolved here, not by the sender: tell the sender's listeners
+        too (the composer's outbox counts, a composer still showing that reply)."""
+        publish = getattr(getattr(self.app, "send_driver", None), "publish_entry", None)
+        if publish is None:
+            return
+        try:
+            publish(self.store.get_entry(entry_id))
+        except Exception as exc:  # a closed store, a listener that failed: never fatal here
+            log.debug("could not announce entry %s: %s", entry_id, exc)
 
     def _who(self, entry_id: int) -> str:
         try:

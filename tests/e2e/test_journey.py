@@ -91,7 +91,7 @@ def test_reply_from_inbox_to_completed(
 
     session.keys("C-o")
     session.wait_for_all("Outbox", "1 reply")
-    screen = session.wait_for("COMPLETED", timeout=30)
+    screen = session.wait_for("✓ delivered", timeout=30)  # one state: SmartLead says COMPLETED
     assert "1 reply" in screen
     session.keys("C-q")
     session.wait_for("EXITED:0")
@@ -124,7 +124,7 @@ def test_kill_9_in_the_undo_window_then_send_once(
     again.wait_for("20 conversations")
     again.keys("C-o")
     again.wait_for_all("Outbox", "1 reply")
-    screen = again.wait_for("COMPLETED", timeout=30)
+    screen = again.wait_for("✓ delivered", timeout=30)  # one state: SmartLead says COMPLETED
     assert "1 reply" in screen and "2 replies" not in screen
     again.keys("C-q")
     again.wait_for("EXITED:0")

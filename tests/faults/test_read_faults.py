@@ -405,7 +405,7 @@ async def test_status_checks_under_fault(server: DrillSandbox, tmp_path: Path, n
         if fault.completes:
             # Whatever happened, the reply is still there and gets to its real status.
             await wait_for(
-                pilot, lambda: "COMPLETED" in table.cell_texts(entry.id)["status"], timeout=25
+                pilot, lambda: "delivered" in table.cell_texts(entry.id)["state"], timeout=25
             )
             assert "[b]Ann[/b]" in table.cell_texts(entry.id)["lead"]  # markup shown as typed
         assert len(app.store.list_entries()) == 1

@@ -88,13 +88,13 @@ def row_texts(app: SmartleadApp, entry_id: int) -> dict[str, str]:
     return app.screen.query_one(StatusTable).cell_texts(entry_id)
 
 
-def record_row_cells(table: StatusTable, entry_id: int) -> list[tuple[str, str, str]]:
-    """(state, status, message) as shown, for every update of one row, in order.
+def record_row_cells(table: StatusTable, entry_id: int) -> list[tuple[str, str]]:
+    """(state, message) as shown at 80 columns, for every update of one row, in order.
 
     Consecutive repeats are dropped; the table is wrapped, so no step is missed however late
     a test looks.
     """
-    seen: list[tuple[str, str, str]] = []
+    seen: list[tuple[str, str]] = []
     upsert = table.upsert
 
     def recording(view: RowView) -> bool:
@@ -104,7 +104,7 @@ def record_row_cells(table: StatusTable, entry_id: int) -> list[tuple[str, str, 
                 key: cell.text
                 for (key, _, _), cell in zip(table.layout_columns, table.cells(view), strict=True)
             }
-            step = (cells["state"], cells["status"], cells["message"])
+            step = (cells["state"], cells["message"])
             if not seen or seen[-1] != step:
                 seen.append(step)
         return added
@@ -159,19 +159,20 @@ async def test_a_sent_reply_goes_from_queued_to_completed_on_screen(
         result = await app.client.send_reply(draft)
         store.transition(entry.id, "queued", server_message=result.server_message)
 
-        await wait_for(pilot, lambda: row_texts(app, entry.id)["status"] == "✓ COMPLETED")
+        await wait_for(pilot, lambda: row_texts(app, entry.id)["state"] == "✓ delivered")
         steps = [step for step in seen if step[0] != "↑ sending"]
         # Queued with no SmartLead status yet (which waiting step is caught depends on timing).
-        assert steps[0][:2] == ("• queued", "—"), steps
-        assert steps[0][2] in (
+        assert steps[0][0] == "• queued", steps
+        assert steps[0][1] in (
             "waiting for Message-ID",
             "waiting for the first check",
             "not visible yet (404)",
         ), steps
-        assert steps[-1] == ("• queued", "✓ COMPLETED", "Email sent successfully!"), steps
+        # One state, not "queued … COMPLETED": SmartLead's status is in the detail view.
+        assert steps[-1] == ("✓ delivered", "Email sent successfully!"), steps
         cells = row_texts(app, entry.id)
         assert cells["lead"].startswith("José") and cells["campaign"] == "Q4 Fintech CFOs"
-        assert cells["checked"] != "—"  # last checked
+        assert cells["when"] != "—"  # when it was delivered
         # Updated in place: same row object, no rebuild, one row.
         assert table.rows[str(entry.id)] is row_object and table.row_count == 1  # type: ignore[index]
         assert any("Delivered" in n.message for n in app._notifications)
@@ -249,7 +250,7 @@ async def test_track_a_pasted_message_id_and_reject_a_malformed_one(
         entry = app.store.find_by_message_id(sent)
         assert entry is not None
         await wait_for(pilot, lambda: screen.query_one(StatusTable).has_row(entry.id))
-        await wait_for(pilot, lambda: row_texts(app, entry.id)["status"] == "✓ COMPLETED")
+        await wait_for(pilot, lambda: row_texts(app, entry.id)["state"] == "✓ delivered")
         assert any("Tracking" in n.message for n in app._notifications)
 
 
@@ -264,7 +265,7 @@ async def test_detail_view_shows_the_timeline_and_copies_the_message_id(
         await app.client.send_reply(draft)
         store.transition(entry.id, "queued", server_message="Email added to the queue")
         screen = await open_outbox(app, pilot)
-        await wait_for(pilot, lambda: row_texts(app, entry.id)["status"] == "✓ COMPLETED")
+        await wait_for(pilot, lambda: row_texts(app, entry.id)["state"] == "✓ delivered")
         screen.query_one(StatusTable).focus()
         await pilot.press("enter")
         assert isinstance(app.screen, OutboxDetailScreen)
@@ -370,7 +371,7 @@ async def test_new_settings_give_the_tracker_the_new_client(
         driver = tracking_driver(app)
         await wait_for(pilot, lambda: driver.halted is not None)
         await app.apply_settings(fast_settings(server), demo=True)  # the key was fixed
-        await wait_for(pilot, lambda: row_texts(app, entry.id)["status"] == "✓ COMPLETED")
+        await wait_for(pilot, lambda: row_texts(app, entry.id)["state"] == "✓ delivered")
         assert driver.tracker is not None and driver.tracker.client is app.client
         assert not screen.query_one("#outbox-banner").has_class("-shown")
 

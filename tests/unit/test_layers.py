@@ -17,6 +17,8 @@ CORE = [
     "smartlead_tui.outbox.sender",
     "smartlead_tui.outbox.drafts",
     "smartlead_tui.outbox.tracker",
+    "smartlead_tui.outbox.states",
+    "smartlead_tui.outbox.resolve",
     "smartlead_tui.inbox",
     "smartlead_tui.categories",
     "smartlead_tui.body_format",

@@ -515,3 +515,37 @@ def test_core_does_not_import_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "False"
+
+
+async def test_review_warns_when_the_lead_already_has_a_reply_scheduled(
+    store: Store, server: SandboxServer, client: SmartLeadClient
+) -> None:
+    """Issue 11, item 6: nothing warned that a second reply would go to the same lead."""
+    sender, _ = make_sender(store, server, client)
+    fields = fields_for(server)
+    goes = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    scheduled = store.create_entry(
+        thread_key="t",
+        fingerprint="f",
+        fields=dict(fields, body="Earlier reply", scheduled_time=goes.isoformat()),
+        endpoint="/email-campaigns/send-email-thread",
+        request_body={"emailBody": "Earlier reply"},
+        state="queued",
+    )
+    draft = sender.check(fields).draft
+    assert draft is not None
+    warnings = sender.review_warnings(draft, fields)
+    local = goes.astimezone(BERLIN)
+    assert any(
+        "already has a reply scheduled" in w
+        and f"{local:%a %d %b %H:%M}" in w
+        and f"outbox entry {scheduled.id}" in w
+        for w in warnings
+    ), warnings
+    # Another lead, or a scheduled reply that already went, warns of nothing.
+    other = dict(fields, lead_id=999999, to_email="someone@else.example")
+    other_draft = sender.check(other).draft
+    assert other_draft is not None
+    assert not any("scheduled" in w for w in sender.review_warnings(other_draft, other))
+    store.record_status(scheduled.id, status="COMPLETED", status_message="sent")
+    assert not any("already has" in w for w in sender.review_warnings(draft, fields))

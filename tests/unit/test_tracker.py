@@ -697,3 +697,110 @@ async def test_the_budget_is_never_exceeded_and_a_send_never_waits(
     worst_burst = max(sum(1 for t in times if start <= t < start + 2) for start in times)
     assert worst_burst < budget.burst
     assert send_blocked == 0
+
+
+# -- unknown sends close by themselves (issue 11, item 8) -----------------------------------
+
+
+def unknown_attempt(server: SandboxServer, store: Store, body: str) -> tuple[int, ReplyDraft]:
+    """A send whose POST never got an answer (and, here, never reached SmartLead)."""
+    ref = server.seed.first_reply()
+    draft = ReplyDraft(campaign_id=ref.campaign_id, email_stats_id=ref.stats_id, body=body)
+    path, payload = draft.to_payload()
+    entry = store.create_entry(
+        thread_key=thread_key(ref.campaign_id, ref.stats_id),
+        fingerprint=draft.fingerprint(),
+        fields={"campaign_id": ref.campaign_id, "lead_id": ref.lead_id, "body": body},
+        endpoint=path,
+        request_body=payload,
+    )
+    store.transition(entry.id, "sending")
+    store.transition(entry.id, "unknown", error="SmartLead did not answer within 20 s")
+    return entry.id, draft
+
+
+async def test_an_unknown_send_whose_resend_alone_shows_closes_as_not_sent(
+    server: SandboxServer,
+    sender: SmartLeadClient,
+    client: SmartLeadClient,
+    store: Store,
+    clock: FakeClock,
+) -> None:
+    """Before: the original matched the resend's message (or stayed unknown forever)."""
+    body = "Tuesday at 10 works for me."
+    original, _ = unknown_attempt(server, store, body)
+    tracker = tracker_for(client, store, clock, discovery_timeout=30.0)
+    tracker.load()
+    await run_for(tracker, clock, 40)  # the attempt never shows: discovery gives up
+    assert store.get_entry(original).state == "unknown"
+    assert not tracker.is_active(original)
+
+    clock.now += 120
+    resend = await queue_reply(server, sender, store, body)  # same reply, accepted this time
+    tracker.sync_entry(store.get_entry(resend))
+    events = await run_for(tracker, clock, 30)
+
+    closed = store.get_entry(original)
+    assert closed.state == "send-failed" and f"entry {resend}" in (closed.last_error or "")
+    assert store.get_entry(resend).message_id  # the resend keeps its own message
+    assert any(e.kind == "not-sent" and e.entry_id == original for e in events)
+    from smartlead_tui.outbox.states import display_state
+
+    assert display_state(closed) == "not sent"
+    assert store.count_entries(states=["unknown"]) == 0  # the header's count drops
+
+
+async def test_an_unknown_send_that_did_go_keeps_its_message_and_the_resend_its_own(
+    server: SandboxServer,
+    sender: SmartLeadClient,
+    client: SmartLeadClient,
+    store: Store,
+    clock: FakeClock,
+) -> None:
+    """Two copies in the thread: the accepted resend is served first, both end as sent."""
+    body = "Both of these went out."
+    ref = server.seed.first_reply()
+    original, draft = unknown_attempt(server, store, body)
+    await sender.send_reply(draft)  # it did reach SmartLead, the answer was lost
+    clock.now += 5
+    resend = await queue_reply(server, sender, store, body)
+    tracker = tracker_for(client, store, clock)
+    tracker.load()
+    await run_for(tracker, clock, 10)
+    first, second = store.get_entry(original), store.get_entry(resend)
+    assert first.state == "queued" and second.state == "queued"
+    assert first.message_id and second.message_id and first.message_id != second.message_id
+    history = server.seed.lead(ref.lead_id).history
+    assert [m.message_id for m in history[-2:]] == [first.message_id, second.message_id]
+
+
+def test_match_serves_accepted_sends_before_unknown_ones() -> None:
+    body = "Same text."
+    messages = [msg("<resend@x>", T0 + 100, body)]
+    unknown = DiscoveryTarget(1, normalize_body(body), T0, confirmed=False)
+    accepted = DiscoveryTarget(2, normalize_body(body), T0 + 90)
+    assert match_sent_messages(messages, [unknown, accepted]) == {2: "<resend@x>"}
+
+
+async def test_one_read_that_finds_the_resend_closes_the_unknown_attempt_too(
+    server: SandboxServer,
+    sender: SmartLeadClient,
+    client: SmartLeadClient,
+    store: Store,
+    clock: FakeClock,
+) -> None:
+    """Both still looking when the thread is read: the resend is matched first, then the
+    unknown attempt is closed by the same read (before: it waited for later reads)."""
+    body = "Resent the same morning."
+    original, _ = unknown_attempt(server, store, body)
+    clock.now += 90
+    resend = await queue_reply(server, sender, store, body)
+    tracker = tracker_for(client, store, clock)
+    tracker.load()
+    server.requests.clear()
+    clock.now += 3
+    events = await tracker.run_due()
+    assert store.get_entry(original).state == "send-failed"
+    assert store.get_entry(resend).message_id
+    assert [e.kind for e in events if e.entry_id == original] == ["not-sent"]
+    assert sum("message-history" in p for p in status_requests(server)) == 1

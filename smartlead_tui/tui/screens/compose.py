@@ -34,7 +34,6 @@ from smartlead_tui.outbox.sender import (
     SendBlocked,
     draft_key_for,
     normalize_fields,
-    review_warnings,
 )
 from smartlead_tui.outbox.store import OutboxEntry, StoreError
 from smartlead_tui.tui.categories import category_names
@@ -400,8 +399,8 @@ class ComposeScreen(Screen[None]):
                 check.draft,
                 fields,
                 tz=self.tz,
-                warnings=review_warnings(
-                    check.draft, fields, tz=self.tz, categories=category_names(self.app)
+                warnings=sender.review_warnings(
+                    check.draft, fields, categories=category_names(self.app)
                 ),
                 duplicate=duplicate,
                 undo_seconds=sender.undo_seconds,

@@ -10,17 +10,18 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Header, Static
 
 from smartlead_tui.outbox.store import EntryNotFound
-from smartlead_tui.outbox.tracker import parse_pasted_ids
+from smartlead_tui.tui.screens.resolve_unknown import ResolveCommands, resolve_selected
+from smartlead_tui.tui.screens.track_message_id import TrackMessageIdScreen
 from smartlead_tui.tui.tracking import (
     ReplyStatusChanged,
     TrackingDriver,
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
     from smartlead_tui.outbox.store import OutboxEntry, Store
 
+__all__ = ["OutboxScreen", "TrackMessageIdScreen"]  # the modal lives in track_message_id
+
 #: Rows read and shown before the rest: a screenful or two, newest first.
 FIRST_PAGE = 200
 #: Rows added per frame while the rest loads (about 40 ms of work each).
@@ -49,50 +52,6 @@ EMPTY_TEXT = (
     "Replies you send appear here and are followed until SmartLead reports COMPLETED.\n"
     "Press t to follow any Message-ID (paste it from the email's headers)."
 )
-
-
-class TrackMessageIdScreen(ModalScreen[list[str] | None]):
-    """Paste one or more Message-IDs; bad ones are explained and nothing is added."""
-
-    DEFAULT_CSS = """
-    TrackMessageIdScreen { align: center middle; }
-    TrackMessageIdScreen > Vertical {
-        width: 76; max-width: 100%; height: auto;
-        border: round $primary; background: $surface; padding: 1 2;
-    }
-    TrackMessageIdScreen #track-help { color: $text-muted; margin-bottom: 1; }
-    TrackMessageIdScreen #track-error { color: $error; height: auto; margin-top: 1; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="track-id.cancel"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("Track a Message-ID", classes="title", markup=False)
-            yield Static(
-                "Paste it from the email's headers, with or without <angle brackets>.\n"
-                "Several at once: separate them with spaces. enter adds, escape cancels.",
-                id="track-help",
-                markup=False,
-            )
-            yield Input(placeholder="<id@mail.example.com>", id="track-input")
-            yield Static("", id="track-error", markup=False)
-
-    @on(Input.Submitted, "#track-input")
-    def submit(self, event: Input.Submitted) -> None:
-        ids, problems = parse_pasted_ids(event.value)
-        error = self.query_one("#track-error", Static)
-        if problems:
-            error.update("\n".join(problems) + "\nNothing was added; fix it and press enter.")
-            return
-        if not ids:
-            error.update("Paste a Message-ID first (it looks like <id@domain>).")
-            return
-        self.dismiss(ids)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class OutboxScreen(Screen[None]):
@@ -118,10 +77,28 @@ class OutboxScreen(Screen[None]):
         Binding("s", "cycle_sort", "Sort", id="outbox.sort"),
         Binding("f", "cycle_filter", "Filter", id="outbox.filter"),
         Binding("a", "show_all", "Show all", id="outbox.show-all", show=False),
-        Binding("t", "track", "Track", id="outbox.track", tooltip="Track a pasted Message-ID"),
+        # Not in the footer (80 columns): the empty outbox names it, and F1 lists it.
+        Binding(
+            "t",
+            "track",
+            "Track",
+            id="outbox.track",
+            tooltip="Track a pasted Message-ID",
+            show=False,
+        ),
         Binding("r", "check_now", "Check", id="outbox.check-now", tooltip="Check the status now"),
-        Binding("d", "stop_tracking", "Stop tracking", id="outbox.stop-tracking"),
+        Binding(
+            "d", "stop_tracking", "Untrack", id="outbox.stop-tracking", tooltip="Stop tracking"
+        ),
+        Binding(
+            "m",
+            "resolve",
+            "Resolve",
+            id="outbox.resolve",
+            tooltip="Say whether an unknown send went (sent / not sent)",
+        ),
     ]
+    COMMANDS: ClassVar[set[Any]] = {ResolveCommands}
 
     def __init__(self, *, clock: Callable[[], float] | None = None) -> None:
         super().__init__()
@@ -193,8 +170,9 @@ class OutboxScreen(Screen[None]):
 
     def _views_of(self, entries: list[OutboxEntry]) -> list[RowView]:
         driver = self.driver
+        now = self.clock()
         return [
-            RowView.from_entry(entry, driver.note_for(entry.id) if driver else None)
+            RowView.from_entry(entry, driver.note_for(entry.id) if driver else None, now=now)
             for entry in entries
         ]
 
@@ -332,7 +310,7 @@ class OutboxScreen(Screen[None]):
             self._update_view_line()
             return
         note = self.driver.note_for(entry_id) if self.driver is not None else None
-        view = RowView.from_entry(entry, note)
+        view = RowView.from_entry(entry, note, now=self.clock())
         known = entry_id in self._views
         self._views[entry_id] = view
         if not view.matches(self.filter_name):
@@ -345,6 +323,8 @@ class OutboxScreen(Screen[None]):
             table.upsert(view)
             table.resort(self._views)  # a new row goes where the sort puts it
         self._update_view_line()
+        if entry_id == self._selected():
+            self.refresh_bindings()  # m / d follow the selected row's state
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -376,6 +356,41 @@ class OutboxScreen(Screen[None]):
             self.filter_name = "all"
             if self.first_page_at is not None:
                 self._rebuild()
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # m / d follow the selected row's state
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show m only on an unknown row and d only on a tracked sent one: the footer keeps
+        to what applies, and fits 80 columns."""
+        if action not in ("resolve", "stop_tracking"):
+            return True
+        entry_id = self._selected()
+        view = self._views.get(entry_id) if entry_id is not None else None
+        if view is None:
+            return False
+        if action == "resolve":
+            return view.state == "unknown"
+        return view.state in ("queued", "unknown") and view.tracking
+
+    def selected_unknown(self) -> OutboxEntry | None:
+        """The selected entry when it is an unknown send (the palette's resolve command)."""
+        entry_id = self._selected()
+        view = self._views.get(entry_id) if entry_id is not None else None
+        if view is None or view.state != "unknown":
+            return None
+        try:
+            return self.app.store.get_entry(view.entry_id)  # type: ignore[attr-defined,no-any-return]
+        except EntryNotFound:
+            return None
+
+    def action_resolve(self) -> None:
+        entry = self.selected_unknown()
+        if entry is None:
+            self.notify("Select an unknown send to resolve it.", markup=False)
+            return
+        resolve_selected(self, entry, self.driver)
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -429,4 +444,6 @@ class OutboxScreen(Screen[None]):
             return
         self.driver.stop_tracking(entry_id)
         who = view.lead if view is not None else f"entry {entry_id}"
-        self.notify(f"Stopped tracking the reply to {who}.", title="Outbox", markup=False)
+        unknown = view is not None and view.state == "unknown"
+        hint = " It is still unknown: m says whether it went." if unknown else ""
+        self.notify(f"Stopped tracking the reply to {who}.{hint}", title="Outbox", markup=False)

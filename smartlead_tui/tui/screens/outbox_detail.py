@@ -19,8 +19,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from smartlead_tui.outbox.states import display_label, send_outcome
 from smartlead_tui.outbox.store import EntryNotFound
 from smartlead_tui.redact import redact
+from smartlead_tui.tui.screens.resolve_unknown import ResolveCommands, resolve_selected
 from smartlead_tui.tui.tracking import (
     ReplyStatusChanged,
     TrackingDriver,
@@ -28,12 +30,7 @@ from smartlead_tui.tui.tracking import (
     tracking_driver,
 )
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
-from smartlead_tui.tui.widgets.status_table import (
-    RowView,
-    format_when,
-    state_text,
-    status_text,
-)
+from smartlead_tui.tui.widgets.status_table import RowView, format_when, status_text
 from smartlead_tui.tui.widgets.status_timeline import StatusTimeline
 
 if TYPE_CHECKING:
@@ -66,11 +63,22 @@ class OutboxDetailScreen(Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="outbox-detail.back"),
-        Binding("c", "copy_message_id", "Copy Message-ID", id="outbox-detail.copy-message-id"),
-        Binding("n", "resend", "Resend as new draft", id="outbox-detail.resend"),
-        Binding("r", "check_now", "Check now", id="outbox-detail.check-now"),
-        Binding("d", "stop_tracking", "Stop tracking", id="outbox-detail.stop-tracking"),
+        # Short labels: with m (unknown sends only) the footer still fits 80 columns.
+        Binding(
+            "c",
+            "copy_message_id",
+            "Copy ID",
+            id="outbox-detail.copy-message-id",
+            tooltip="Copy the Message-ID",
+        ),
+        Binding(
+            "n", "resend", "Resend", id="outbox-detail.resend", tooltip="Resend as a new draft"
+        ),
+        Binding("r", "check_now", "Check", id="outbox-detail.check-now", tooltip="Check now"),
+        Binding("d", "stop_tracking", "Untrack", id="outbox-detail.stop-tracking"),
+        Binding("m", "resolve", "Resolve", id="outbox-detail.resolve"),
     ]
+    COMMANDS: ClassVar[set[Any]] = {ResolveCommands}
 
     def __init__(self, entry_id: int, *, clock: Callable[[], float] | None = None) -> None:
         super().__init__()
@@ -131,7 +139,8 @@ class OutboxDetailScreen(Screen[None]):
         tz = self.app.timezone  # type: ignore[attr-defined]
         now = self._now()
         note = self.driver.note_for(entry.id) if self.driver is not None else None
-        view = RowView.from_entry(entry, note)
+        view = RowView.from_entry(entry, note, now=now)
+        self.refresh_bindings()  # m only while the send is unknown
         self.query_one("#detail-summary", Static).update(self._summary(entry, view, now, tz))
         self.query_one(StatusTimeline).show(
             store.journal(entry.id), store.status_history(entry.id), now=now, tz=tz
@@ -146,10 +155,11 @@ class OutboxDetailScreen(Screen[None]):
             ("Lead", view.lead),
             ("Campaign", view.campaign),
             ("Subject", str((entry.fields or {}).get("subject") or "—")),
-            ("Local state", state_text(entry.state)),
-            ("SmartLead", status_text(view.status)),
+            ("State", display_label(view.display)),
+            ("Send outcome", send_outcome(entry)),
+            ("SmartLead says", _reply_status_text(entry, view)),
             ("Status message", view.message or "—"),
-            ("Message-ID", entry.message_id or "not known yet"),
+            ("Message-ID", entry.message_id or _no_message_id(entry)),
             ("Event time", format_when(view.event_time, now, tz)),
             ("Scheduled", format_when(view.scheduled_time, now, tz)),
             ("Last checked", format_when(view.checked_at, now, tz)),
@@ -171,6 +181,24 @@ class OutboxDetailScreen(Screen[None]):
         return redact(f"POST {entry.endpoint}\n{body}")
 
     # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that cannot apply to this entry stay out of the footer (80 columns)."""
+        entry = self.entry
+        if action == "resolve":
+            return entry is not None and entry.state == "unknown"
+        if action == "copy_message_id":
+            return entry is not None and bool(entry.message_id)
+        if action == "stop_tracking":
+            return entry is not None and entry.state in ("queued", "unknown") and entry.tracking
+        return True
+
+    def selected_unknown(self) -> OutboxEntry | None:
+        """This entry while it is an unknown send (the palette's resolve command)."""
+        return self.entry if self.entry is not None and self.entry.state == "unknown" else None
+
+    def action_resolve(self) -> None:
+        resolve_selected(self, self.entry, self.driver)
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -223,3 +251,18 @@ class OutboxDetailScreen(Screen[None]):
             return
         self.driver.stop_tracking(self.entry_id)
         self.notify("Stopped tracking this reply.", markup=False)
+
+
+def _reply_status_text(entry: OutboxEntry, view: RowView) -> str:
+    """The second source: SmartLead's reply-status, or why there is none yet."""
+    if not entry.last_status:
+        return "no reply-status yet" if entry.state == "queued" else "—"
+    return status_text(view.status)
+
+
+def _no_message_id(entry: OutboxEntry) -> str:
+    if entry.state in ("send-failed", "cancelled"):
+        return "none: it did not go out"
+    if entry.state in ("held", "sending"):
+        return "none yet: not sent yet"
+    return "not known yet"

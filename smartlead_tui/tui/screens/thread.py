@@ -8,6 +8,7 @@ outbox, so a sent reply appears in the thread straight away.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -32,6 +33,7 @@ from smartlead_tui.inbox import (
     reply_prefill,
     zone_label,
 )
+from smartlead_tui.outbox.states import display_state, scheduled_messages
 from smartlead_tui.tui.categories import CategoriesLoaded, category_names
 from smartlead_tui.tui.screens.inbox import (
     api_client,
@@ -40,6 +42,7 @@ from smartlead_tui.tui.screens.inbox import (
     report_worker_failure,
     screen_clock,
 )
+from smartlead_tui.tui.tracking import tracking_driver
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.message_view import MessageView
 
@@ -102,7 +105,9 @@ class ThreadScreen(Screen[None]):
         self.history_fresh = False
         self.error: ApiError | None = None
         self._compose_opened = False
-        self._shown_pending: list[tuple[Any, Any]] = []
+        self._shown_pending: list[tuple[Any, ...]] = []
+        self._shown_scheduled: dict[str, float] = {}
+        self._show_lock = asyncio.Lock()
         #: perf_counter() of the first paint with messages (read by the benchmark).
         self.painted_at: float | None = None
 
@@ -121,6 +126,7 @@ class ThreadScreen(Screen[None]):
         return screen_clock(self, self._clock)
 
     async def on_mount(self) -> None:
+        tracking_driver(self.app).subscribe(self)  # resolutions reach an open thread
         self.title = "Thread"
         self.sub_title = "demo sandbox" if getattr(self.app, "demo", False) else ""
         view = self.view
@@ -147,8 +153,11 @@ class ThreadScreen(Screen[None]):
             self.load_history()
 
     async def _show(self, history: list[Message], pending: list[Any]) -> None:
-        self._shown_pending = _pending_identity(pending)
-        await self.view.show(history, pending)
+        # One repaint at a time: an outbox change and a history read may both ask for one.
+        async with self._show_lock:
+            self._shown_pending = _pending_identity(pending)
+            self._shown_scheduled = self._scheduled(history)
+            await self.view.show(history, pending, scheduled=self._shown_scheduled)
 
     def _painted(self) -> None:
         if self.painted_at is None:
@@ -183,13 +192,33 @@ class ThreadScreen(Screen[None]):
         status.set_class(error, "error")
         status.update(Text(text, no_wrap=True, overflow="ellipsis"))
 
-    def _pending(self) -> list[Any]:
-        """Our outbox entries for this thread that SmartLead's history does not show yet."""
+    def _entries(self) -> list[Any]:
         try:
-            entries = self.app.store.list_entries(limit=200)  # type: ignore[attr-defined]
+            return self.app.store.list_entries(limit=200)  # type: ignore[attr-defined,no-any-return]
         except Exception:  # the store is a nicety here; a broken one must not hide the thread
             return []
-        return pending_outbox_entries(entries, self.conversation, self.history)
+
+    def _pending(self) -> list[Any]:
+        """Our outbox entries for this thread that SmartLead's history does not show yet."""
+        return pending_outbox_entries(self._entries(), self.conversation, self.history)
+
+    def _scheduled(self, history: list[Message]) -> dict[str, float]:
+        """History messages that are only scheduled (SmartLead lists them like sent ones)."""
+        return scheduled_messages(self._entries(), history, now=self.now().timestamp())
+
+    async def on_reply_status_changed(self, message: Any) -> None:
+        """The outbox learnt something (an unknown send resolved, a scheduled reply went):
+        this thread shows it now, not at its next read."""
+        if not self.is_attached:
+            return
+        pending = self._pending()
+        if (
+            _pending_identity(pending) != self._shown_pending
+            or self._scheduled(self.history) != self._shown_scheduled
+        ):
+            await self._show(self.history, pending)
+        if getattr(message, "kind", "") in ("sent", "completed", "message-id"):
+            self.load_history(background=True)
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -221,12 +250,19 @@ class ThreadScreen(Screen[None]):
         self.history = history
         self.history_fresh = True
         pending = self._pending()
-        if changed or _pending_identity(pending) != self._shown_pending:
+        if (
+            changed
+            or _pending_identity(pending) != self._shown_pending
+            or self._scheduled(history) != self._shown_scheduled
+        ):
             await self._show(history, pending)
             self._title()
         self.call_after_refresh(self._painted)
         waiting = f"  ·  {len(pending)} of ours not in SmartLead's copy yet" if pending else ""
         self._set_status(f"Up to date{waiting}.")
+
+    def on_unmount(self) -> None:
+        tracking_driver(self.app).unsubscribe(self)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if report_worker_failure(self, event):
@@ -305,5 +341,5 @@ def _identity(history: list[Message]) -> list[tuple[str, str | None, str]]:
     return [(m.stats_id, m.message_id, m.time) for m in history]
 
 
-def _pending_identity(entries: list[Any]) -> list[tuple[Any, Any]]:
-    return [(getattr(e, "id", None), getattr(e, "state", None)) for e in entries]
+def _pending_identity(entries: list[Any]) -> list[tuple[Any, ...]]:
+    return [(getattr(e, "id", None), getattr(e, "state", None), display_state(e)) for e in entries]

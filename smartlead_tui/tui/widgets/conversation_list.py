@@ -11,11 +11,12 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import ColumnKey, RowDoesNotExist
 
 from smartlead_tui.api.models import Conversation
 from smartlead_tui.categories import CategoryNames
 from smartlead_tui.inbox import conversation_key, parse_api_time, relative_time
+from smartlead_tui.outbox.states import scheduled_at, scheduled_for_lead
 
 #: Cell padding is 1 on each side of each of the 5 columns, plus the vertical scrollbar.
 _CHROME = 2 * 5 + 2
@@ -72,6 +73,7 @@ class ConversationList(DataTable[Any]):
         self.categories = CategoryNames()
         #: Told about an id the names lack, so the screen can re-read the list.
         self.on_unknown_category: Callable[[int], None] | None = None
+        self._entries: list[Any] | None = None
 
     # -- columns -----------------------------------------------------------------------------
 
@@ -91,7 +93,8 @@ class ConversationList(DataTable[Any]):
         self.add_column(Text("Lead"), width=lead, key="lead")
         self.add_column(Text("Campaign"), width=campaign, key="campaign")
         self.add_column(Text("Category"), width=_CATEGORY_WIDTH, key="category")
-        self.add_column(Text("Last reply"), width=_WHEN_WIDTH, key="when")
+        when = "Sends" if self._scheduled_view() else "Last reply"
+        self.add_column(Text(when), width=_WHEN_WIDTH, key="when")
 
     def on_resize(self, event: Resize) -> None:
         widths = self._fit_widths(event.size.width)
@@ -162,10 +165,63 @@ class ConversationList(DataTable[Any]):
         return text
 
     def _when_cell(self, conversation: Conversation) -> _WhenCell:
+        if self._scheduled_view():
+            return self._sends_cell(conversation)
         when = parse_api_time(conversation.last_reply_time)
         return _WhenCell(
             relative_time(when, self.clock(), self.zone), when.timestamp() if when else 0.0
         )
+
+    # -- the Scheduled view: when the reply goes, not when the lead wrote ----------------------
+
+    def _scheduled_view(self) -> bool:
+        query = getattr(self.screen, "inbox_query", None) if self.is_attached else None
+        return getattr(query, "view", "") == "scheduled"
+
+    def _sends_cell(self, conversation: Conversation) -> _WhenCell:
+        """'in 3h' for the scheduled reply of this conversation, '—' when nobody says when."""
+        now = self.clock()
+        times = [
+            stamp
+            for m in conversation.history
+            if not m.is_reply
+            and (stamp := parse_api_time(m.time)) is not None
+            and stamp.timestamp() > now.timestamp()
+        ]
+        ours = scheduled_for_lead(
+            self._outbox_entries(),
+            campaign_id=conversation.campaign_id,
+            lead_id=conversation.lead_id,
+            to_email=conversation.lead_email,
+            now=now.timestamp(),
+        )
+        stamps = [t.timestamp() for t in times] + [
+            when for e in ours if (when := scheduled_at(e)) is not None
+        ]
+        if not stamps:
+            return _WhenCell("—", 0.0)
+        soonest = min(stamps)
+        return _WhenCell(
+            relative_time(datetime.fromtimestamp(soonest, UTC), now, self.zone), soonest
+        )
+
+    def _outbox_entries(self) -> list[Any]:
+        """Our recent outbox entries, read once per page shown (not once per cell)."""
+        if self._entries is None:
+            try:
+                self._entries = self.app.store.list_entries(limit=500)  # type: ignore[attr-defined]
+            except Exception:  # no store (or a broken one): only SmartLead's times then
+                self._entries = []
+        return self._entries
+
+    def _label_when(self) -> None:
+        """The time column says which time it shows."""
+        label = "Sends" if self._scheduled_view() else "Last reply"
+        column = self.columns.get(ColumnKey("when"))
+        if column is not None and column.label.plain != label:
+            column.label = Text(label)
+            self._require_update_dimensions = True
+            self.refresh()
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -192,6 +248,8 @@ class ConversationList(DataTable[Any]):
         self.clear()
         self.conversations.clear()
         self.new_keys.clear()
+        self._entries = None
+        self._label_when()
         self.append(conversations)
         if self.row_count:
             self.move_cursor(row=0, animate=False)
@@ -217,6 +275,7 @@ class ConversationList(DataTable[Any]):
     ) -> None:
         """A refresh: add and update rows in place, re-sort, and keep the cursor on its row."""
         current = self.cursor_key
+        self._entries = None  # a refresh: the outbox may have changed too
         self.new_keys.update(new_keys)
         for conversation in changed:
             self.update(conversation)

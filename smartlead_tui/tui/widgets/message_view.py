@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from rich.text import Text
@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from smartlead_tui.api.models import Message
 from smartlead_tui.inbox import format_message_time, html_to_text, quoted_line_count
+from smartlead_tui.outbox.states import display_state, scheduled_at
 
 
 def _size(value: Any) -> str:
@@ -60,17 +61,33 @@ class MessageCard(Static):
 
 
 def message_text(
-    message: Message, zone: tzinfo, *, fold_quotes: bool, subject: bool, show_key: str = "z"
+    message: Message,
+    zone: tzinfo,
+    *,
+    fold_quotes: bool,
+    subject: bool,
+    show_key: str = "z",
+    sends_at: float | None = None,
 ) -> Text:
-    """The card's content: a labelled header, addresses, attachments, then the body."""
+    """The card's content: a labelled header, addresses, attachments, then the body.
+
+    `sends_at` marks an outgoing message that is only scheduled: it reads SCHEDULED with the
+    time it goes, never SENT (SmartLead lists scheduled replies in the history too).
+    """
     text = Text()
     if message.is_reply:
         text.append("◀ REPLY", style="bold")
         text.append(f" from {message.from_email}")
+    elif sends_at is not None:
+        text.append("◷ SCHEDULED", style="bold")
+        text.append(f" to {message.to_email}")
+        when = datetime.fromtimestamp(sends_at, UTC)
+        text.append(f"  ·  sends {format_message_time(when, zone)}", style="bold")
     else:
         text.append("▶ SENT", style="bold")
         text.append(f" to {message.to_email}")
-    text.append(f"  ·  {format_message_time(message.time, zone)}", style="dim")
+    if sends_at is None or message.is_reply:
+        text.append(f"  ·  {format_message_time(message.time, zone)}", style="dim")
     if message.seq_number is not None and not message.is_reply:
         text.append(f"  ·  step {message.seq_number}", style="dim")
     if subject and message.subject:
@@ -95,12 +112,17 @@ def pending_text(entry: Any, zone: tzinfo) -> Text:
     """A reply of ours that SmartLead's history does not show yet (from the local outbox)."""
     fields = entry.fields if isinstance(getattr(entry, "fields", None), dict) else {}
     text = Text()
-    text.append(f"▶ OUTBOX · {str(entry.state).upper()}", style="bold")
+    state = display_state(entry)
+    text.append(f"▶ OUTBOX · {state.upper()}", style="bold")
     to = str(fields.get("to_email") or "")
     if to:
         text.append(f" to {to}")
+    when = scheduled_at(entry) if state == "scheduled" else None
+    if when is not None:
+        moment = datetime.fromtimestamp(when, UTC)
+        text.append(f"  ·  sends {format_message_time(moment, zone)}", style="bold")
     created = getattr(entry, "created_at", None)
-    if created is not None:
+    if created is not None and when is None:
         text.append(f"  ·  {format_message_time(created, zone)}", style="dim")
     if getattr(entry, "last_error", None):
         text.append(f"\n{entry.last_error}", style="italic")
@@ -131,7 +153,9 @@ class MessageView(VerticalScroll):
         self.show_key = "z"  # the key that unfolds quotes, named in the fold marker
         self._messages: list[Message] = []
         self._pending: list[Any] = []
-        self._cache: dict[tuple[str, str, bool, bool], Text] = {}
+        #: stats id -> when it goes, for outgoing messages that are only scheduled
+        self._scheduled: dict[str, float] = {}
+        self._cache: dict[tuple[str, str, bool, bool, float | None], Text] = {}
         self._generation = 0
         #: False while older cards of a long thread are still being mounted.
         self.complete = True
@@ -141,7 +165,8 @@ class MessageView(VerticalScroll):
         return list(self._messages)
 
     def _card_text(self, message: Message, *, subject: bool) -> Text:
-        key = (message.stats_id, message.time, self.fold_quotes, subject)
+        sends_at = self._scheduled.get(message.stats_id)
+        key = (message.stats_id, message.time, self.fold_quotes, subject, sends_at)
         cached = self._cache.get(key)
         if cached is None:
             cached = message_text(
@@ -150,6 +175,7 @@ class MessageView(VerticalScroll):
                 fold_quotes=self.fold_quotes,
                 subject=subject,
                 show_key=self.show_key,
+                sends_at=sends_at,
             )
             self._cache[key] = cached
         return cached
@@ -162,13 +188,20 @@ class MessageView(VerticalScroll):
             show_subject = subject != last_subject
             last_subject = subject
             kind = "reply" if message.is_reply else "sent"
+            if kind == "sent" and message.stats_id in self._scheduled:
+                kind = "pending"  # not gone yet: drawn like our outbox cards
             cards.append((self._card_text(message, subject=show_subject), kind))
         for entry in self._pending:
             cards.append((pending_text(entry, self.zone), "pending"))
         return cards
 
     async def show(
-        self, messages: Sequence[Message], pending: Sequence[Any] = (), *, scroll_end: bool = True
+        self,
+        messages: Sequence[Message],
+        pending: Sequence[Any] = (),
+        *,
+        scroll_end: bool = True,
+        scheduled: dict[str, float] | None = None,
     ) -> None:
         """Replace the cards (a thread opened, or its history reloaded).
 
@@ -178,6 +211,7 @@ class MessageView(VerticalScroll):
         """
         self._messages = list(messages)
         self._pending = list(pending)
+        self._scheduled = dict(scheduled or {})
         self._generation += 1
         generation = self._generation
         cards = [

@@ -296,6 +296,10 @@ class SendDriver:
     def _publish(self, entry: OutboxEntry) -> None:
         self.changed.publish(OutboxChange(entry))
 
+    def publish_entry(self, entry: OutboxEntry) -> None:
+        """An entry changed outside the sender (an unknown send resolved): tell listeners."""
+        self._publish(entry)
+
 
 def get_send_driver(app: App[Any]) -> SendDriver:
     """The app's driver, created and started on first use if the app did not make one."""

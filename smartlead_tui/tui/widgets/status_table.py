@@ -24,6 +24,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
 from smartlead_tui.api.models import COMPLETED
+from smartlead_tui.outbox.states import DISPLAY_ORDER, display_label, display_state, scheduled_at
 from smartlead_tui.outbox.tracker import is_failure_status, parse_time
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     from smartlead_tui.outbox.store import OutboxEntry
 
-#: Local states: (symbol, word). The word alone must carry the meaning.
+#: Local states (the journal, shown in the detail's timeline): (symbol, word).
 STATE_LABELS: dict[str, tuple[str, str]] = {
     "held": ("‖", "held"),
     "sending": ("↑", "sending"),
@@ -40,9 +41,9 @@ STATE_LABELS: dict[str, tuple[str, str]] = {
     "send-failed": ("✗", "send-failed"),
     "cancelled": ("–", "cancelled"),
 }
-STATE_ORDER = {state: rank for rank, state in enumerate(STATE_LABELS)}
 
-#: Filters offered by the panel, in the order the filter key cycles through them.
+#: Filters offered by the panel, in the order the filter key cycles through them; after the
+#: three groups, one per display state (`outbox.states.DISPLAY_LABELS`).
 FILTERS: tuple[str, ...] = (
     "all",
     "in flight",
@@ -50,9 +51,11 @@ FILTERS: tuple[str, ...] = (
     "problems",
     "held",
     "sending",
+    "scheduled",
     "queued",
     "unknown",
-    "send-failed",
+    "failed",
+    "not sent",
     "cancelled",
 )
 SORTS: tuple[str, ...] = ("newest", "oldest", "state", "lead", "last checked")
@@ -69,19 +72,19 @@ COLUMNS_WIDE: tuple[tuple[str, str, int], ...] = (
     ("scheduled", "Scheduled", 12),
     ("checked", "Checked", 12),
 )
-#: Narrow terminals (80 cells): what matters first, with room for the status message; the
-#: other columns are a horizontal scroll away (and all of it is in the detail view).
+#: Narrow terminals (80 cells): five columns that fit exactly, every header whole. SmartLead's
+#: raw status and the separate times are left out on purpose: the state says it in one word,
+#: "When" gives the time that matters for it, and the detail view (enter) has everything.
 COLUMNS_NARROW: tuple[tuple[str, str, int], ...] = (
-    ("state", "State", 13),
-    ("lead", "Lead", 18),
-    ("status", "SmartLead", 11),
-    ("message", "Status message", 28),
-    ("checked", "Checked", 12),
-    ("event", "Event", 12),
-    ("scheduled", "Scheduled", 12),
-    ("campaign", "Campaign", 16),
+    ("state", "State", 11),
+    ("lead", "Lead", 16),
+    ("campaign", "Campaign", 12),
+    ("message", "Status message", 17),
+    ("when", "When", 12),
 )
 WIDE_FROM = 110
+#: Display states that need nothing more from anyone: never counted as problems.
+_SETTLED = ("delivered", "not sent", "cancelled")
 #: Where the room goes when the terminal is wider than the layout: (column, share).
 STRETCH: tuple[tuple[str, int], ...] = (("lead", 2), ("message", 2), ("campaign", 1))
 
@@ -120,6 +123,8 @@ class RowView:
 
     entry_id: int
     state: str
+    #: the one state shown (`outbox.states.display_state`)
+    display: str
     lead: str
     campaign: str
     status: str
@@ -131,12 +136,16 @@ class RowView:
     message_id: str | None
     tracking: bool
     problem: bool
+    updated_at: float | None = None
 
     @classmethod
-    def from_entry(cls, entry: OutboxEntry, note: str | None = None) -> RowView:
+    def from_entry(
+        cls, entry: OutboxEntry, note: str | None = None, *, now: float | None = None
+    ) -> RowView:
         fields = entry.fields or {}
         status = entry.last_status or ""
         completed = status.upper() == COMPLETED
+        display = display_state(entry, now=now)
         lead = (
             entry.lead_label
             or str(fields.get("lead_label") or "")
@@ -148,12 +157,11 @@ class RowView:
         if not campaign and entry.campaign_id is not None:
             campaign = str(entry.campaign_id)
         message, problem = _message_for(entry, note, completed)
-        scheduled = parse_time(entry.last_scheduled_time) or parse_time(
-            fields.get("scheduled_time")
-        )
+        scheduled = scheduled_at(entry)
         return cls(
             entry_id=entry.id,
             state=entry.state,
+            display=display,
             lead=lead,
             campaign=campaign or "—",
             status=status,
@@ -164,29 +172,35 @@ class RowView:
             hold_until=entry.hold_until.timestamp() if entry.hold_until else None,
             message_id=entry.message_id,
             tracking=entry.tracking,
-            problem=problem or is_failure_status(status) or entry.state in ("send-failed",),
+            problem=display not in _SETTLED
+            and (problem or is_failure_status(status) or display == "failed"),
+            updated_at=entry.updated_at.timestamp(),
         )
 
     @property
     def delivered(self) -> bool:
-        return self.status.upper() == COMPLETED
+        return self.display == "delivered"
+
+    @property
+    def when(self) -> float | None:
+        """The time that matters for this state: when it goes, went, or last changed."""
+        if self.display == "scheduled" and self.scheduled_time is not None:
+            return self.scheduled_time
+        if self.display == "held" and self.hold_until is not None:
+            return self.hold_until
+        if self.display in ("delivered", "failed") and self.event_time is not None:
+            return self.event_time
+        return self.updated_at
 
     def matches(self, name: str) -> bool:
         """Whether the row belongs under filter `name` (see FILTERS)."""
         if name == "all":
             return True
-        if name == "delivered":
-            return self.delivered
         if name == "in flight":
-            return self.state in ("held", "sending") or (
-                self.state in ("queued", "unknown")
-                and self.tracking
-                and not self.delivered
-                and not self.problem
-            )
+            return self.display in ("held", "sending", "scheduled", "queued") and not self.problem
         if name == "problems":
-            return self.state in ("send-failed", "unknown") or (self.problem and not self.delivered)
-        return self.state == name
+            return self.display in ("failed", "unknown") or self.problem
+        return self.display == name
 
 
 def _message_for(entry: OutboxEntry, note: str | None, completed: bool) -> tuple[str, bool]:
@@ -234,6 +248,7 @@ class Cell:
 
 
 def state_text(state: str) -> str:
+    """A local (journal) state with its symbol; the table shows `display_label` instead."""
     symbol, word = STATE_LABELS.get(state, ("·", state))
     return f"{symbol} {word}"
 
@@ -252,7 +267,7 @@ SortKey = Callable[[RowView], Any]
 _SORT_KEYS: dict[str, tuple[SortKey, bool]] = {
     "newest": (lambda v: v.entry_id, True),
     "oldest": (lambda v: v.entry_id, False),
-    "state": (lambda v: (STATE_ORDER.get(v.state, 99), v.delivered, -v.entry_id), False),
+    "state": (lambda v: (DISPLAY_ORDER.get(v.display, 99), -v.entry_id), False),
     "lead": (lambda v: (v.lead.casefold(), -v.entry_id), False),
     "last checked": (lambda v: (v.checked_at or 0.0, v.entry_id), True),
 }
@@ -266,7 +281,9 @@ class StatusTable(DataTable[Any]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         # DataTable's own enter binding is hidden; this one names what it does here.
-        Binding("enter", "select_cursor", "Details", id="outbox.details"),
+        Binding(
+            "enter", "select_cursor", "Open", id="outbox.details", tooltip="Open the reply's detail"
+        ),
     ]
 
     def __init__(
@@ -342,7 +359,9 @@ class StatusTable(DataTable[Any]):
             "sending": color("accent") + bold,
             "queued": color("primary"),
             "unknown": color("warning") + bold,
-            "send-failed": color("error") + bold,
+            "scheduled": color("accent"),
+            "failed": color("error") + bold,
+            "not sent": Style(dim=True),
             "cancelled": Style(dim=True),
             "delivered": color("success") + bold,
             "failure": color("error") + bold,
@@ -355,7 +374,7 @@ class StatusTable(DataTable[Any]):
     def cells(self, view: RowView, when: TimeFormatter | None = None) -> list[Cell]:
         when = when or TimeFormatter(self._clock(), self._tz)
         styles = self._styles
-        state_style = styles.get("delivered") if view.delivered else styles.get(view.state)
+        state_style = styles.get(view.display)
         if view.delivered:
             status_style = styles.get("delivered")
         elif is_failure_status(view.status):
@@ -365,8 +384,10 @@ class StatusTable(DataTable[Any]):
         message = view.message
         if view.state == "held" and view.hold_until is not None and not message:
             message = f"goes at {when(view.hold_until)}"
+        if view.display == "scheduled" and view.scheduled_time is not None and not message:
+            message = f"sends {when(view.scheduled_time)}"
         by_key = {
-            "state": Cell(state_text(view.state), state_style, view.entry_id),
+            "state": Cell(display_label(view.display), state_style, view.entry_id),
             "lead": Cell(view.lead),
             "campaign": Cell(view.campaign),
             "status": Cell(status_text(view.status), status_style),
@@ -374,6 +395,7 @@ class StatusTable(DataTable[Any]):
             "event": Cell(when(view.event_time)),
             "scheduled": Cell(when(view.scheduled_time)),
             "checked": Cell(when(view.checked_at), styles.get("muted")),
+            "when": Cell(when(view.when)),
         }
         return [by_key[key] for key, _, _ in self.layout_columns]
 
