@@ -1183,6 +1183,14 @@ def set_config_value(path: Path, dotted_key: str, raw_value: str) -> dict[str, A
             "(like profiles.NAME.api_key or keymap.quit)",
             key=dotted_key,
         )
+    if parts[-1] in _CREDENTIAL_KEYS and not raw_value.strip():
+        # An empty key from a slip (`echo "" | config set api_key -`) must not wipe the saved
+        # one; removing it is a command of its own.
+        raise ConfigError(
+            f"{dotted_key}: got an empty value, nothing was changed; to remove it, run "
+            f"`{APP_NAME} config unset {dotted_key}`",
+            key=dotted_key,
+        )
     value = parse_value(dotted_key, spec, raw_value)
     doc = read_config_document(path)
     container = _container(doc, parts, create=True)

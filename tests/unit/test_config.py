@@ -232,6 +232,23 @@ def test_set_value_from_stdin(cfg: Path) -> None:
     assert KEY not in out
 
 
+@pytest.mark.parametrize("key", ["api_key", "profiles.acme.api_key", "api_key_command"])
+@pytest.mark.parametrize("given", ["\n", "   \n", ""])
+def test_set_refuses_an_empty_key_and_points_to_unset(cfg: Path, key: str, given: str) -> None:
+    """`echo "" | config set api_key -` used to wipe the saved key and exit 0."""
+    set_config_value(cfg, key, "pass show smartlead" if key.endswith("command") else KEY)
+    before = cfg.read_bytes()
+    code, out, err = run("config", "set", key, "-", stdin=io.StringIO(given))
+    assert code == 2 and out == ""
+    assert f"{key}: got an empty value, nothing was changed" in err
+    assert f"`smartlead-tui config unset {key}`" in err
+    assert cfg.read_bytes() == before
+    # The way to remove it works.
+    assert run("config", "unset", key) == (0, f"removed {key} ({cfg})\n", "")
+    settings, _ = load_settings(profile="acme" if key.startswith("profiles") else None)
+    assert settings.api_key is None
+
+
 # --- safe writes --------------------------------------------------------------------------------
 
 
