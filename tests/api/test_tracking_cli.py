@@ -7,6 +7,7 @@ import dataclasses
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +186,37 @@ async def test_watch_status_follows_a_fresh_send(server: SandboxServer) -> None:
     assert code == EXIT_OK, err.getvalue()
     statuses = [line.split("  ")[1] for line in out.getvalue().splitlines()]
     assert statuses == ["NOT_FOUND", "QUEUED", "COMPLETED"]
+
+
+async def test_watch_status_on_a_scheduled_reply_is_not_a_failure(server: SandboxServer) -> None:
+    """A reply waiting for its time used to be watched until the timeout, then exit 1."""
+    server.send_response = "json-with-id"
+    ref = server.seed.first_reply()
+    settings = settings_for(server)
+    later = datetime.now(UTC) + timedelta(hours=2)
+    async with SmartLeadClient(server.api_key, base_url=server.base_url) as client:
+        result = await client.send_reply(
+            ReplyDraft(
+                campaign_id=ref.campaign_id,
+                email_stats_id=ref.stats_id,
+                body="Hi!",
+                scheduled_time=later,
+            )
+        )
+        assert result.message_id
+        for as_json in (False, True):
+            out, err = io.StringIO(), io.StringIO()
+            code = await watch_status(
+                client, [result.message_id], settings, out, err, as_json, timeout=5
+            )
+            assert code == EXIT_OK, err.getvalue()
+            last = out.getvalue().splitlines()[-1]
+            if as_json:
+                record = json.loads(last)
+                assert record["status"] == "SCHEDULED" and record["scheduled_time"]
+            else:
+                assert "  SCHEDULED  " in last
+                assert "is scheduled for" in err.getvalue()
 
 
 async def test_watch_status_times_out(server: SandboxServer) -> None:
