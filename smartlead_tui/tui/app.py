@@ -81,7 +81,10 @@ class SmartleadApp(App[int]):
 
         self.tracking = TrackingDriver(self)
         if settings.keymap:
+            from smartlead_tui.tui.binding_ids import keymap_warnings
+
             self.set_keymap(dict(settings.keymap))
+            self.startup_warnings += keymap_warnings(settings.keymap)
 
     @property
     def client(self) -> SmartLeadClient:
@@ -188,7 +191,11 @@ class SmartleadApp(App[int]):
             self.account_settings = settings
         self._apply_theme()
         if settings.keymap:
+            from smartlead_tui.tui.binding_ids import keymap_warnings
+
             self.set_keymap(dict(settings.keymap))
+            for warning in keymap_warnings(settings.keymap):
+                self.notify(warning, title="Configuration", severity="warning", markup=False)
         if old_client is not None:
             await old_client.aclose()
         for screen in self.screen_stack:

@@ -673,6 +673,23 @@ async def test_reply_keys_are_remappable(server: SandboxServer, tmp_path: Path) 
         assert app.prefills[0]["email_stats_id"]
 
 
+async def test_a_keymap_entry_for_no_binding_is_reported_at_start(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """`keymap.inbox-reply` used to be taken silently and then did nothing."""
+    app = make_app(server, tmp_path, keymap={"inbox-reply": "e", "inbox.down": "ctrl+n"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        messages = app.startup_warnings  # what the app's own on_mount shows as toasts
+        assert any(
+            "keymap.inbox-reply: no key binding has the id 'inbox-reply'; did you mean "
+            "'inbox.reply'" in m
+            for m in messages
+        ), messages
+        await pilot.press("ctrl+n")  # the good entry still applies
+        assert screen.table.cursor_row == 1
+
+
 async def test_help_lists_the_inbox_and_thread_keys(server: SandboxServer, tmp_path: Path) -> None:
     app = make_app(server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -11,6 +11,7 @@ CORE = [
     "smartlead_tui.api.models",
     "smartlead_tui.api.errors",
     "smartlead_tui.config",
+    "smartlead_tui.keymap",
     "smartlead_tui.validation",
     "smartlead_tui.outbox.store",
     "smartlead_tui.outbox.sender",

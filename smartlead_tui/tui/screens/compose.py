@@ -91,11 +91,11 @@ class ComposeScreen(Screen[None]):
     ComposeScreen ReplyForm:disabled { opacity: 80%; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "review", "Review & send", id="compose-send"),
-        Binding("u", "undo", "Undo send", id="compose-undo"),
-        Binding("escape", "close", "Close", id="compose-close"),
-        Binding("ctrl+e", "edit_external", "$EDITOR", id="compose-editor", priority=True),
-        Binding("ctrl+t", "toggle_advanced", "Advanced", id="compose-advanced"),
+        Binding("ctrl+s", "review", "Review & send", id="compose.send"),
+        Binding("u", "undo", "Undo send", id="compose.undo"),
+        Binding("escape", "close", "Close", id="compose.close"),
+        Binding("ctrl+e", "edit_external", "$EDITOR", id="compose.editor", priority=True),
+        Binding("ctrl+t", "toggle_advanced", "Advanced", id="compose.advanced"),
     ]
 
     def __init__(

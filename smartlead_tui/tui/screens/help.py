@@ -22,7 +22,7 @@ class HelpScreen(ModalScreen[None]):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="close-help"),
+        Binding("escape", "close", "Close", id="help.close"),
         Binding("f1", "close", "Close", show=False),
         Binding("q", "close", "Close", show=False),
     ]
@@ -50,7 +50,8 @@ class HelpScreen(ModalScreen[None]):
                     lines.append(f"  {display:<10} {binding.description:<26} {binding.id or ''}")
         lines += [
             "",
-            'Remap a key in config.toml: [keymap] then  id = "keys".',
+            "Remap a key: smartlead-tui config set keymap.ID KEYS",
+            '  (or in config.toml, under [keymap]:  "inbox.reply" = "e").',
             "escape closes this help.",
         ]
         return "\n".join(lines)

@@ -53,9 +53,9 @@ class ReviewScreen(ModalScreen[ReviewResult]):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "confirm", "Send", id="review-confirm"),
-        Binding("y", "confirm_explicit", "Yes, send", id="review-yes"),
-        Binding("escape,n", "back", "Back to editing", id="review-back"),
+        Binding("enter", "confirm", "Send", id="review.confirm"),
+        Binding("y", "confirm_explicit", "Yes, send", id="review.yes"),
+        Binding("escape,n", "back", "Back to editing", id="review.back"),
     ]
 
     def __init__(

@@ -99,7 +99,7 @@ class ReplyAttachmentList(OptionList):
     """The attachments: `delete` (or `x`) removes the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("delete,x", "remove", "Remove attachment", id="compose-remove-attachment"),
+        Binding("delete,x", "remove", "Remove attachment", id="compose.remove-attachment"),
     ]
 
     class RemoveRequested(Message):
