@@ -10,11 +10,14 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 
 from smartlead_tui import __version__
 from smartlead_tui.tui.screens.help import HelpScreen
 from smartlead_tui.tui.screens.home import HomeScreen
+from smartlead_tui.tui.toasts import TOAST_SECONDS, make_room
+from smartlead_tui.tui.wording import in_app_words
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -38,6 +41,7 @@ class SmartleadApp(App[int]):
     TITLE = "smartlead-tui"
     SUB_TITLE = f"v{__version__}"
     CSS_PATH = Path(__file__).parent / "app.tcss"
+    NOTIFICATION_TIMEOUT = TOAST_SECONDS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1", "help", "Help", id="help"),
@@ -147,6 +151,24 @@ class SmartleadApp(App[int]):
             self.open_compose(self.compose_prefill)
         # Synchronous on purpose: recovery must run before the tracker touches 'sending' rows.
         offer_recovery(self)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast in the app's words (F2, not `smartlead-tui config`)."""
+        super().notify(
+            in_app_words(message), title=title, severity=severity, timeout=timeout, markup=markup
+        )
+
+    def _on_notify(self, event: Notify) -> None:
+        # Runs before App._on_notify adds the toast: keep few on screen (see toasts.py).
+        make_room(self, event.notification)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The key to the screen you are on does nothing there: its footer room goes to others.

@@ -41,7 +41,9 @@ from smartlead_tui.tui.screens.review import ReviewResult, ReviewScreen
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_form import FIELD_LABELS, ReplyForm
 from smartlead_tui.tui.widgets.reply_sender import OutboxChange, SendDriver, get_send_driver
+from smartlead_tui.tui.wording import not_sent_banner
 from smartlead_tui.validation import format_schedule
+from smartlead_tui.wording import join_sentences
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -459,12 +461,11 @@ class ComposeScreen(Screen[None]):
             self._show_all = False
             self._validate()
             if state == "send-failed":
-                reason = (entry.last_error or "").rstrip(".")
-                message = f"✗ Not sent: {reason}. Fix it and press ctrl+s to try again."
+                message = not_sent_banner(entry.last_error, self.driver.last_error)
                 self._back_to_edit(message, "-failed", guard_mashing=True)
             elif entry.last_error:
                 self._back_to_edit(
-                    f"Not sent: {entry.last_error.rstrip('.')}.",
+                    join_sentences(f"Not sent: {entry.last_error}"),
                     "-failed",
                     guard_mashing=True,
                 )
