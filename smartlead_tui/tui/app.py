@@ -340,9 +340,37 @@ class SmartleadApp(App[int]):
         )
         yield SystemCommand("Help", "Every key binding", self.action_help)
         yield SystemCommand("Outbox", "Live delivery status of sent replies", self.open_outbox)
-        yield SystemCommand("Compose", "Write a new reply", self.open_compose)
+        yield compose_command(self, screen)
         if self.send_driver is not None:
             yield from self.send_driver.system_commands()
+
+
+def compose_command(app: App[Any], screen: Screen[Any]) -> SystemCommand:
+    """The palette's Compose: a reply to the selected conversation, prefilled from it.
+
+    A blank form would need a campaign id and an email stats id typed by hand (ids the person
+    never sees); without a conversation the entry says how to get one instead.
+    """
+    table = getattr(screen, "table", None)
+    conversation = getattr(table, "current", None) or getattr(screen, "conversation", None)
+    reply = getattr(screen, "action_reply", None)
+    if conversation is not None and callable(reply):
+        who = getattr(conversation, "lead_name", "") or getattr(conversation, "lead_email", "")
+        return SystemCommand(
+            f"Compose a reply to {who or 'this lead'}",
+            "Prefilled from the selected conversation (same as r)",
+            reply,
+        )
+    return SystemCommand(
+        "Compose…",
+        "Select a conversation in the inbox first: a reply is prefilled from it",
+        lambda: app.notify(
+            "Compose needs a conversation: select one in the inbox, then press r (or use "
+            "`smartlead-tui compose --campaign-id N --email-stats-id S` from the shell).",
+            title="Compose",
+            markup=False,
+        ),
+    )
 
 
 def make_client(settings: Settings) -> SmartLeadClient:

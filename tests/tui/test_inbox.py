@@ -690,6 +690,36 @@ async def test_a_keymap_entry_for_no_binding_is_reported_at_start(
         assert screen.table.cursor_row == 1
 
 
+async def test_help_explains_the_row_marks(server: SandboxServer, tmp_path: Path) -> None:
+    """F1 listed keys only: nothing said what the inbox's ● and ! mean."""
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one(Static).render())
+        assert "Marks in the list" in text
+        for mark, words in (("●", "unread"), ("!", "important"), ("NEW", "arrived")):
+            assert any(line.split()[:1] == [mark] and words in line for line in text.splitlines())
+
+
+async def test_palette_compose_replies_to_the_selected_conversation(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """The palette's Compose opened a blank form that needed a campaign id and a stats id."""
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        current = screen.table.current
+        assert current is not None
+        [command] = [c for c in app.get_system_commands(screen) if "Compose" in c.title]
+        assert command.title == f"Compose a reply to {current.lead_name or current.lead_email}"
+        command.callback()
+        await wait_until(pilot, lambda: len(app.prefills) == 1)
+        prefill = app.prefills[0]
+        assert prefill is not None and prefill["email_stats_id"] and prefill["campaign_id"]
+
+
 async def test_help_lists_the_inbox_and_thread_keys(server: SandboxServer, tmp_path: Path) -> None:
     app = make_app(server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
