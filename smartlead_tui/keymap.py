@@ -28,14 +28,14 @@ def flatten_keymap(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]
     return flat
 
 
-def closest_ids(binding: str, known: Iterable[str], n: int = 3) -> list[str]:
+def closest_ids(binding: str, known: Iterable[str], n: int = 2) -> list[str]:
     """The known ids nearest to a mistyped one (`inbox-reply` → `inbox.reply`)."""
     known = sorted(set(known))
     normal = {k.replace("-", ".").replace("_", "."): k for k in known}
     exact = normal.get(binding.replace("-", ".").replace("_", "."))
     close = difflib.get_close_matches(binding, known, n=n, cutoff=0.5)
-    if exact is not None:
-        close = [exact, *(c for c in close if c != exact)][:n]
+    if exact is not None:  # only the separator differs: that is the one
+        return [exact]
     if not close:  # same screen, other action: offer that screen's ids
         head = binding.split(".", 1)[0].split("-", 1)[0]
         close = [k for k in known if k.startswith(head)][:n]
@@ -46,7 +46,7 @@ def unknown_id_message(binding: str, known: Iterable[str]) -> str:
     """One line naming an id no binding has, with the closest ids that exist."""
     close = closest_ids(binding, known)
     hint = "; did you mean " + " or ".join(repr(c) for c in close) + "?" if close else ""
-    return f"keymap.{binding}: no key binding has the id {binding!r}{hint} (F1 lists every id)"
+    return f"keymap.{binding}: no key binding has the id {binding!r}{hint} (F1 lists the ids)"
 
 
 def unknown_ids(keymap: Mapping[str, str], known: Iterable[str]) -> list[str]:

@@ -129,8 +129,7 @@ class SmartleadApp(App[int]):
         self.send_driver.changed.subscribe(
             self, lambda change: self.tracking.entry_changed(change.entry.id)
         )
-        for warning in self.startup_warnings:
-            self.notify(warning, title="Configuration", severity="warning", markup=False)
+        self.notify_config_warnings(self.startup_warnings)
         # A config error or the first run asks something first; what the last session left
         # behind is offered once that is answered, in whichever outbox the answer chose.
         if self.config_error is not None:
@@ -165,6 +164,14 @@ class SmartleadApp(App[int]):
         super().notify(
             in_app_words(message), title=title, severity=severity, timeout=timeout, markup=markup
         )
+
+    def notify_config_warnings(self, warnings: list[str]) -> None:
+        """All of them in one toast: one per warning would replace each other (toasts.py)."""
+        if warnings:
+            text = "\n".join(f"• {w}" for w in warnings[:3])
+            if len(warnings) > 3:
+                text += f"\n… and {len(warnings) - 3} more: smartlead-tui config show lists them"
+            self.notify(text, title="Configuration", severity="warning", timeout=10, markup=False)
 
     def _on_notify(self, event: Notify) -> None:
         # Runs before App._on_notify adds the toast: keep few on screen (see toasts.py).
@@ -216,8 +223,7 @@ class SmartleadApp(App[int]):
             from smartlead_tui.tui.binding_ids import keymap_warnings
 
             self.set_keymap(dict(settings.keymap))
-            for warning in keymap_warnings(settings.keymap):
-                self.notify(warning, title="Configuration", severity="warning", markup=False)
+            self.notify_config_warnings(keymap_warnings(settings.keymap))
         if old_client is not None:
             await old_client.aclose()
         for screen in self.screen_stack:

@@ -37,7 +37,4 @@ def keymap_warnings(keymap: dict[str, str]) -> list[str]:
     """What is wrong with a `[keymap]` the app is about to use: ids no binding has."""
     from smartlead_tui.keymap import unknown_ids
 
-    return [
-        f"{problem}; that entry does nothing"
-        for problem in unknown_ids(keymap, known_binding_ids())
-    ]
+    return unknown_ids(keymap, known_binding_ids())

@@ -57,3 +57,15 @@ async def test_toasts_give_the_app_key_not_the_shell_command(
         await pilot.pause()
         [message] = [n.message for n in app._notifications if "401" in n.message]
         assert message == "SmartLead rejected the API key (401). Check it in Settings (F2)."
+
+
+async def test_every_config_warning_at_start_is_shown(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """One toast per warning would have each replace the one before (same kind)."""
+    app = make_app(sandbox, tmp_path)
+    app.startup_warnings = ["unknown key 'x' (ignored)", "keymap.foo: no key binding has the id"]
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        [toast] = [n for n in app._notifications if n.title == "Configuration"]
+        assert "unknown key 'x'" in toast.message and "keymap.foo" in toast.message
