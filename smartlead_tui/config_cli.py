@@ -236,6 +236,11 @@ def _set(args: argparse.Namespace, path: Path, out: TextIO, err: TextIO, stdin: 
         _check_binding_id(parts[1])
     if raw == "-":
         raw = _read_secret_value(key, stdin)
+    if parts[0] == "keymap" and len(parts) == 2:
+        from smartlead_tui.tui.binding_ids import keymap_problems
+
+        for problem in keymap_problems({parts[1]: raw.strip()}):
+            raise ConfigError(problem, key=key)
     mode_before = _mode(path)
     doc = config.set_config_value(path, key, raw)
     node: Any = doc

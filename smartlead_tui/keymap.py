@@ -49,6 +49,33 @@ def unknown_id_message(binding: str, known: Iterable[str]) -> str:
     return f"keymap.{binding}: no key binding has the id {binding!r}{hint} (F1 lists the ids)"
 
 
+#: Keys that type nothing into a text field, so they are safe even for priority bindings.
+_NON_TYPING = frozenset(
+    {"escape", "tab", "enter", "home", "end", "pageup", "pagedown", "up", "down", "left"}
+    | {"right", "insert", "delete", "backspace", *(f"f{n}" for n in range(1, 25))}
+)
+
+
+def types_into_a_field(keys: str) -> list[str]:
+    """The keys in a binding's key list that a focused text field would otherwise receive.
+
+    A priority binding sees keys before the focused widget: remapped to `q` it would quit
+    while a reply is being typed. Modified keys (ctrl+, alt+) and keys like F5 are safe.
+    """
+    unsafe = []
+    for key in (k.strip() for k in keys.split(",")):
+        if not key:
+            continue
+        name = key.rsplit("+", 1)[-1] if "+" in key[:-1] else key
+        modifiers = set(key.lower().split("+")[:-1]) if "+" in key[:-1] else set()
+        if modifiers & {"ctrl", "alt", "meta", "super", "hyper"}:
+            continue
+        if name.lower() in _NON_TYPING:
+            continue
+        unsafe.append(key)
+    return unsafe
+
+
 def unknown_ids(keymap: Mapping[str, str], known: Iterable[str]) -> list[str]:
     """A message per keymap entry whose id no binding has (such entries do nothing)."""
     known = set(known)

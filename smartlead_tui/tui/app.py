@@ -85,9 +85,9 @@ class SmartleadApp(App[int]):
 
         self.tracking = TrackingDriver(self)
         if settings.keymap:
-            from smartlead_tui.tui.binding_ids import keymap_warnings
+            from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
 
-            self.set_keymap(dict(settings.keymap))
+            self.set_keymap(usable_keymap(dict(settings.keymap)))
             self.startup_warnings += keymap_warnings(settings.keymap)
 
     @property
@@ -220,9 +220,9 @@ class SmartleadApp(App[int]):
             self.account_settings = settings
         self._apply_theme()
         if settings.keymap:
-            from smartlead_tui.tui.binding_ids import keymap_warnings
+            from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
 
-            self.set_keymap(dict(settings.keymap))
+            self.set_keymap(usable_keymap(dict(settings.keymap)))
             self.notify_config_warnings(keymap_warnings(settings.keymap))
         if old_client is not None:
             await old_client.aclose()

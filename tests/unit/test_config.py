@@ -1188,3 +1188,31 @@ def test_keymap_examples_use_real_ids() -> None:
     lines = [line.removeprefix("# ") for line in block.splitlines() if " = " in line]
     examples = flatten_keymap(tomllib.loads("\n".join(lines)))
     assert examples and set(examples) <= set(_known_ids())
+
+
+@pytest.mark.parametrize(
+    ("binding", "keys", "code"),
+    [
+        ("quit", "q", 2),
+        ("quit", "ctrl+x,shift+q", 2),
+        ("compose.editor", "e", 2),
+        ("quit", "ctrl+x,f10", 0),
+        ("inbox.reply", "e", 0),  # not a priority binding: a text field gets the letter first
+    ],
+)
+def test_config_set_keymap_refuses_letters_for_bindings_that_beat_text_fields(
+    cfg: Path, binding: str, keys: str, code: int
+) -> None:
+    """`quit` sees keys before a focused field: on `q` it would quit mid-sentence."""
+    result, _, err = run("config", "set", f"keymap.{binding}", keys)
+    assert result == code, err
+    if code:
+        assert "would be taken from every text field" in err and not cfg.exists()
+
+
+def test_app_leaves_out_a_keymap_entry_that_would_type_steal() -> None:
+    from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
+
+    keymap = {"quit": "q", "inbox.reply": "e"}
+    assert usable_keymap(keymap) == {"inbox.reply": "e"}
+    assert any(w.startswith("keymap.quit: 'q' would be taken") for w in keymap_warnings(keymap))
