@@ -119,6 +119,11 @@ def run_config_command(
             return _edit(path, out, err, stdin)
     except ConfigError as exc:
         _error(err, str(exc))
+        if getattr(args, "json", False):  # `show --json`: every outcome is JSON on stdout
+            problems = list(exc.problems)
+            outcome = "invalid" if exc.exit_code == 2 else "failed"
+            record = {"outcome": outcome, "error": str(exc), "problems": problems}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return exc.exit_code
     except KeyboardInterrupt:
         _error(err, "interrupted")

@@ -141,19 +141,20 @@ def run_track_command(
     """Run `track`; return the exit code. Malformed ids: all reported, none added."""
     ids, problems = collect_ids(args, stdin)
     if problems:
-        for problem in problems:
-            err.write(f"{PROG}: {problem}\n")
-        err.write(f"{PROG}: nothing was added; fix the Message-ID(s) above and run it again\n")
-        return EXIT_USAGE
+        problems.append("nothing was added; fix the Message-ID(s) above and run it again")
+        return _refuse(out, err, args.json, problems)
     if not ids:
-        err.write(f"{PROG}: give at least one MESSAGE_ID, or --file FILE\n")
-        return EXIT_USAGE
+        return _refuse(out, err, args.json, ["give at least one MESSAGE_ID, or --file FILE"])
     if args.watch and not settings.api_key:
-        err.write(
-            f"{PROG}: no API key: set SMARTLEAD_API_KEY, run `smartlead-tui config set "
-            "api_key KEY`, or add --demo to use the sandbox\n"
+        return _refuse(
+            out,
+            err,
+            args.json,
+            [
+                "no API key: set SMARTLEAD_API_KEY, run `smartlead-tui config set api_key KEY`, "
+                "or add --demo to use the sandbox"
+            ],
         )
-        return EXIT_USAGE
 
     from smartlead_tui.outbox.store import Store, StoreError
 
@@ -165,8 +166,7 @@ def run_track_command(
     try:
         store = Store(path)
     except StoreError as exc:
-        err.write(f"{PROG}: {exc}\n")
-        return EXIT_FAILED
+        return _refuse(out, err, args.json, [str(exc)], code=EXIT_FAILED)
     with store:
         entry_ids = _add_all(store, ids, out, as_json=args.json, quiet=args.watch)
         if not args.watch:
@@ -186,6 +186,22 @@ def run_track_command(
                 )
 
         return asyncio.run(run())
+
+
+def _refuse(
+    out: TextIO, err: TextIO, as_json: bool, problems: list[str], *, code: int = EXIT_USAGE
+) -> int:
+    """Each problem on stderr; with --json also one JSON object on stdout (as `send` does)."""
+    for problem in problems:
+        err.write(f"{PROG}: {problem}\n")
+    if as_json:
+        record = {
+            "outcome": "invalid" if code == EXIT_USAGE else "failed",
+            "error": "; ".join(problems),
+            "problems": problems,
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return code
 
 
 def _add_all(

@@ -104,6 +104,18 @@ def test_malformed_ids_are_all_reported_and_nothing_is_added(
     assert not db.exists() or store_ids(db) == []
 
 
+def test_track_json_reports_malformed_ids_as_one_json_object(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "outbox.sqlite3"
+    code, out, err = run(settings_for(server), "no-at-sign", "--json", "--store", str(db))
+    assert code == EXIT_USAGE and "'no-at-sign' is not a Message-ID" in err
+    record = json.loads(out)
+    assert record["outcome"] == "invalid" and "'no-at-sign' is not a Message-ID" in record["error"]
+    code, out, _ = run(settings_for(server), "--json")
+    assert code == EXIT_USAGE and "at least one MESSAGE_ID" in json.loads(out)["error"]
+
+
 def test_track_reads_a_file_of_ids(server: SandboxServer, tmp_path: Path) -> None:
     listing = tmp_path / "ids.txt"
     listing.write_text(

@@ -1216,3 +1216,11 @@ def test_app_leaves_out_a_keymap_entry_that_would_type_steal() -> None:
     keymap = {"quit": "q", "inbox.reply": "e"}
     assert usable_keymap(keymap) == {"inbox.reply": "e"}
     assert any(w.startswith("keymap.quit: 'q' would be taken") for w in keymap_warnings(keymap))
+
+
+def test_config_show_json_reports_a_broken_file_as_json(cfg: Path) -> None:
+    write(cfg, "undo_seconds = -4\n")
+    code, out, err = run("config", "show", "--json")
+    assert code == 2 and "undo_seconds" in err
+    record = json.loads(out)
+    assert record["outcome"] == "invalid" and "undo_seconds" in record["error"]
