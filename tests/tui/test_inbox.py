@@ -720,6 +720,24 @@ async def test_palette_compose_replies_to_the_selected_conversation(
         assert prefill is not None and prefill["email_stats_id"] and prefill["campaign_id"]
 
 
+async def test_toasts_in_a_thread_leave_the_newest_message_visible(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """In a thread the newest message is at the bottom, where toasts used to stack."""
+    from textual.widgets._toast import Toast
+
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ThreadScreen))
+        app.notify("Something happened.")
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+        await pilot.pause()
+        toast = app.screen.query_one(Toast)
+        assert toast.region.bottom <= 24 // 2, toast.region
+
+
 async def test_help_lists_the_inbox_and_thread_keys(server: SandboxServer, tmp_path: Path) -> None:
     app = make_app(server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
