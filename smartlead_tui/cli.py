@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from smartlead_tui import __version__
 
@@ -29,11 +29,28 @@ EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):
-    """Bad input found before anything was sent; each line of the message is one problem."""
+    """Bad input found before anything was sent; each line of the message is one problem.
+
+    `outcome` is what `--json` reports it as ("invalid", or "duplicate" for a refused resend).
+    """
+
+    def __init__(self, message: str, *, outcome: str = "invalid") -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+class _Parser(argparse.ArgumentParser):
+    """Remembers the last usage error, so a `--json` run can report it on stdout as well."""
+
+    last_error: str | None = None
+
+    def error(self, message: str) -> NoReturn:  # argparse's hook; it exits with status 2
+        _Parser.last_error = f"{self.prog}: {message}"
+        super().error(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="smartlead-tui",
         description="Keyboard-driven terminal inbox console for SmartLead.",
         epilog="Exit codes: 0 ok, 1 failed, 2 usage error, 3 outcome unknown (check the thread).",
@@ -293,7 +310,8 @@ def cmd_send(
                     )
                 except DuplicateReply as dup:
                     raise UsageError(
-                        f"not sent: {dup}; pass --allow-duplicate to send it again"
+                        f"not sent: {dup}; pass --allow-duplicate to send it again",
+                        outcome="duplicate",
                     ) from None
                 return entry, sender
 
@@ -509,7 +527,14 @@ def main(
     err = err or sys.stderr
     stdin = stdin or sys.stdin
     parser = build_parser()
-    args = parser.parse_args(argv)
+    _Parser.last_error = None
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        words = list(sys.argv[1:] if argv is None else argv)
+        if exc.code == EXIT_USAGE and "--json" in words and _Parser.last_error:
+            _write_json_error(out, "invalid", [_Parser.last_error])
+        raise
     from smartlead_tui.logs import setup_logging
 
     setup_logging()
@@ -580,16 +605,44 @@ def main(
         )
     except KeyboardInterrupt:
         err.write("smartlead-tui: interrupted\n")
+        if getattr(args, "json", False):
+            _write_json_error(out, "interrupted", ["interrupted"])
         return EXIT_INTERRUPTED
     except UsageError as exc:
         for line in str(exc).splitlines():
             err.write(f"smartlead-tui: {line}\n")
+        if getattr(args, "json", False):
+            _write_json_error(out, exc.outcome, str(exc).splitlines())
         return EXIT_USAGE
     except Exception as exc:  # the last line of defence: a message, never a traceback
-        return _report_unexpected(exc, err)
+        code = _report_unexpected(exc, err)
+        if getattr(args, "json", False):
+            from smartlead_tui.redact import redact
+
+            outcome = "invalid" if code == EXIT_USAGE else "failed"
+            _write_json_error(out, outcome, [redact(exc)], exc)
+        return code
     finally:
         if sandbox is not None:
             sandbox.stop()
+
+
+def _write_json_error(
+    out: TextIO, outcome: str, problems: list[str], exc: Exception | None = None
+) -> None:
+    """A `--json` run's one object on stdout when it ends in an error (the exit code says which).
+
+    Same keys as a failed send's report, so a script reads every outcome the same way.
+    """
+    record: dict[str, Any] = {
+        "outcome": outcome,
+        "error": "; ".join(problems),
+        "problems": problems,
+        "error_type": type(exc).__name__ if exc is not None else None,
+        "http_status": getattr(exc, "status", None),
+    }
+    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
 
 
 def _report_unexpected(exc: Exception, err: TextIO) -> int:

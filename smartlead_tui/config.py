@@ -511,7 +511,9 @@ def _check_document(doc: Mapping[str, Any]) -> _Report:
     top_keys = list(SCHEMA)
     report.top = _check_table(doc, "", top_keys, report.top_errors, report.warnings)
 
-    for binding, keys in (report.top.pop("keymap", None) or {}).items():
+    from smartlead_tui.keymap import flatten_keymap
+
+    for binding, keys in flatten_keymap(report.top.pop("keymap", None) or {}).items():
         if not isinstance(keys, str) or not keys.strip():
             report.top_errors.append(
                 f'keymap.{binding}: expected keys like "ctrl+q", got {_show("", keys)}'
@@ -1111,14 +1113,15 @@ def spec_for_key(dotted_key: str) -> tuple[list[str], KeySpec | None]:
     """Split a dotted key and find its schema entry; ConfigError for keys that cannot exist.
 
     Returns (parts, spec); spec is None for keymap entries (free-form binding ids) and for whole
-    tables (`profiles.acme`, `keymap`), which may only be unset.
+    tables (`profiles.acme`, `keymap`), which may only be unset. A binding id keeps its dots
+    (`keymap.inbox.reply` → ["keymap", "inbox.reply"]): ids are spelt as the help screen shows.
     """
     parts = dotted_key.strip().split(".")
     if any(not p for p in parts):
         raise ConfigError(f"{dotted_key!r} is not a valid key", key=dotted_key)
     head = parts[0]
-    if head == "keymap" and len(parts) <= 2:
-        return parts, None
+    if head == "keymap":
+        return (parts if len(parts) == 1 else [head, ".".join(parts[1:])]), None
     if head == "profiles" and len(parts) == 2:
         return parts, None
     if head == "profiles" and len(parts) == 3:
@@ -1205,8 +1208,17 @@ def set_config_value(path: Path, dotted_key: str, raw_value: str) -> dict[str, A
             "(like profiles.NAME.api_key or keymap.quit)",
             key=dotted_key,
         )
+    if parts[-1] in _CREDENTIAL_KEYS and not raw_value.strip():
+        # An empty key from a slip (`echo "" | config set api_key -`) must not wipe the saved
+        # one; removing it is a command of its own.
+        raise ConfigError(
+            f"{dotted_key}: got an empty value, nothing was changed; to remove it, run "
+            f"`{APP_NAME} config unset {dotted_key}`",
+            key=dotted_key,
+        )
     value = parse_value(dotted_key, spec, raw_value)
     doc = read_config_document(path)
+    _flatten_keymap_table(doc)
     container = _container(doc, parts, create=True)
     assert container is not None
     container[parts[-1]] = value
@@ -1214,11 +1226,20 @@ def set_config_value(path: Path, dotted_key: str, raw_value: str) -> dict[str, A
     return doc
 
 
+def _flatten_keymap_table(doc: dict[str, Any]) -> None:
+    """Hand-written `inbox.reply = "e"` is a nested table in TOML: store every id flat."""
+    from smartlead_tui.keymap import flatten_keymap
+
+    if isinstance(doc.get("keymap"), dict):
+        doc["keymap"] = flatten_keymap(doc["keymap"])
+
+
 def unset_config_value(path: Path, dotted_key: str) -> bool:
     """`config unset`: remove a key (or a whole profile / the keymap); False if it was not set."""
     path = Path(path)
     parts, _spec = spec_for_key(dotted_key)
     doc = read_config_document(path)
+    _flatten_keymap_table(doc)
     container = _container(doc, parts, create=False)
     if container is None or parts[-1] not in container:
         return False
@@ -1246,8 +1267,9 @@ def template_text() -> str:
             lines.append("# " + tomli_w.dumps({spec.name: spec.default}).strip())
     lines += [
         "",
-        "# [keymap]",
+        "# [keymap]  (binding ids as F1 shows them; or: smartlead-tui config set keymap.ID KEYS)",
         '# quit = "ctrl+q"',
+        '# "inbox.reply" = "e"',
         "",
         "# [profiles.acme]",
         '# api_key_command = "pass show smartlead/acme"',

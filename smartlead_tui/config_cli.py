@@ -119,6 +119,11 @@ def run_config_command(
             return _edit(path, out, err, stdin)
     except ConfigError as exc:
         _error(err, str(exc))
+        if getattr(args, "json", False):  # `show --json`: every outcome is JSON on stdout
+            problems = list(exc.problems)
+            outcome = "invalid" if exc.exit_code == 2 else "failed"
+            record = {"outcome": outcome, "error": str(exc), "problems": problems}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return exc.exit_code
     except KeyboardInterrupt:
         _error(err, "interrupted")
@@ -231,11 +236,18 @@ def _display(key: str, value: Any) -> str:
 
 def _set(args: argparse.Namespace, path: Path, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     key, raw = args.key.strip(), args.value
+    parts, _spec = config.spec_for_key(key)
+    if parts[0] == "keymap" and len(parts) == 2:
+        _check_binding_id(parts[1])
     if raw == "-":
         raw = _read_secret_value(key, stdin)
+    if parts[0] == "keymap" and len(parts) == 2:
+        from smartlead_tui.tui.binding_ids import keymap_problems
+
+        for problem in keymap_problems({parts[1]: raw.strip()}):
+            raise ConfigError(problem, key=key)
     mode_before = _mode(path)
     doc = config.set_config_value(path, key, raw)
-    parts = key.split(".")
     node: Any = doc
     for part in parts:
         node = node[part]
@@ -243,6 +255,16 @@ def _set(args: argparse.Namespace, path: Path, out: TextIO, err: TextIO, stdin: 
     _warn(err, config.check_document(doc, path))
     _notes(err, path, parts, doc, mode_before)
     return 0
+
+
+def _check_binding_id(binding: str) -> None:
+    """A keymap entry for an id no binding has would be saved and silently do nothing."""
+    from smartlead_tui.keymap import unknown_id_message
+    from smartlead_tui.tui.binding_ids import known_binding_ids
+
+    known = known_binding_ids()
+    if binding not in known:
+        raise ConfigError(unknown_id_message(binding, known), key=f"keymap.{binding}")
 
 
 def _unset(args: argparse.Namespace, path: Path, out: TextIO, err: TextIO) -> int:

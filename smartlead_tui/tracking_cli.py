@@ -1,13 +1,15 @@
 """`smartlead-tui track`: follow replies by Message-ID from the shell, and `status --watch`.
 
 `track` adds Message-IDs to the outbox store, where the TUI's status panel follows them; with
-`--watch` it follows them right here until each is final. `watch_status` is what `status --watch`
-runs. Both use the same `Tracker` as the TUI, so backoff, the 404 grace period, Retry-After and
-the shared request budget behave the same everywhere.
+`--watch` it follows them right here until each is final (or scheduled for after the watch
+ends). `watch_status` is what `status --watch` runs. Both use the same `Tracker` as the TUI,
+so backoff, the 404 grace period, Retry-After and the shared request budget behave the same
+everywhere.
 
 Kept apart from cli.py so the lead's parser only needs `add_track_parser`, `run_track_command`
-and `watch_status`. Exit codes follow cli.py: 0 every reply COMPLETED (or, without --watch,
-added), 1 failed / not found / gave up, 2 usage or invalid input (nothing added).
+and `watch_status`. Exit codes follow cli.py: 0 every reply COMPLETED or SCHEDULED for a time
+after the watch ends (or, without --watch, added), 1 failed / not found / gave up, 2 usage or
+invalid input (nothing added).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ EXIT_OK = 0  # the same codes as cli.py
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 PROG = "smartlead-tui"
+SCHEDULED = "SCHEDULED"
 
 
 def add_track_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -138,19 +141,20 @@ def run_track_command(
     """Run `track`; return the exit code. Malformed ids: all reported, none added."""
     ids, problems = collect_ids(args, stdin)
     if problems:
-        for problem in problems:
-            err.write(f"{PROG}: {problem}\n")
-        err.write(f"{PROG}: nothing was added; fix the Message-ID(s) above and run it again\n")
-        return EXIT_USAGE
+        problems.append("nothing was added; fix the Message-ID(s) above and run it again")
+        return _refuse(out, err, args.json, problems)
     if not ids:
-        err.write(f"{PROG}: give at least one MESSAGE_ID, or --file FILE\n")
-        return EXIT_USAGE
+        return _refuse(out, err, args.json, ["give at least one MESSAGE_ID, or --file FILE"])
     if args.watch and not settings.api_key:
-        err.write(
-            f"{PROG}: no API key: set SMARTLEAD_API_KEY, run `smartlead-tui config set "
-            "api_key KEY`, or add --demo to use the sandbox\n"
+        return _refuse(
+            out,
+            err,
+            args.json,
+            [
+                "no API key: set SMARTLEAD_API_KEY, run `smartlead-tui config set api_key KEY`, "
+                "or add --demo to use the sandbox"
+            ],
         )
-        return EXIT_USAGE
 
     from smartlead_tui.outbox.store import Store, StoreError
 
@@ -162,8 +166,7 @@ def run_track_command(
     try:
         store = Store(path)
     except StoreError as exc:
-        err.write(f"{PROG}: {exc}\n")
-        return EXIT_FAILED
+        return _refuse(out, err, args.json, [str(exc)], code=EXIT_FAILED)
     with store:
         entry_ids = _add_all(store, ids, out, as_json=args.json, quiet=args.watch)
         if not args.watch:
@@ -183,6 +186,22 @@ def run_track_command(
                 )
 
         return asyncio.run(run())
+
+
+def _refuse(
+    out: TextIO, err: TextIO, as_json: bool, problems: list[str], *, code: int = EXIT_USAGE
+) -> int:
+    """Each problem on stderr; with --json also one JSON object on stdout (as `send` does)."""
+    for problem in problems:
+        err.write(f"{PROG}: {problem}\n")
+    if as_json:
+        record = {
+            "outcome": "invalid" if code == EXIT_USAGE else "failed",
+            "error": "; ".join(problems),
+            "problems": problems,
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return code
 
 
 def _add_all(
@@ -250,13 +269,34 @@ async def follow(
     timeout: float = 600.0,
     clock: Callable[[], float] = time.time,
 ) -> int:
-    """Print each change of these entries until all are final; 0 only if all COMPLETED."""
+    """Print each change of these entries until all are final; 0 only if each is COMPLETED or
+    SCHEDULED for later than the watch lasts.
+
+    A scheduled reply is waiting for its time, correctly: watching it until the timeout and
+    calling that a failure would be wrong, so it stops being watched (here, not in the store).
+    """
     from smartlead_tui.api.models import COMPLETED
-    from smartlead_tui.outbox.tracker import PollPolicy, Tracker
+    from smartlead_tui.outbox.tracker import PollPolicy, Tracker, parse_time
 
     tracker = Tracker(client, store, policy=PollPolicy.from_settings(settings), clock=clock)
     printer = _Printer(out, as_json)
     wanted = set(entry_ids)
+    deadline = clock() + timeout
+    waiting: set[int] = set()  # scheduled for after the deadline: done watching, not failed
+
+    def park_if_scheduled_later(entry_id: int) -> None:
+        entry = store.get_entry(entry_id)
+        if (entry.last_status or "").upper() != SCHEDULED:
+            return
+        when = parse_time(entry.last_scheduled_time)
+        if when is None or when > deadline:
+            waiting.add(entry_id)
+            tracker.forget(entry_id)
+            if not as_json:
+                at = entry.last_scheduled_time or "its scheduled time"
+                err.write(f"{PROG}: {entry.message_id} is scheduled for {at}; not waiting\n")
+                err.flush()
+
     for entry_id in entry_ids:
         entry = store.get_entry(entry_id)
         tracker.sync_entry(entry)
@@ -282,6 +322,7 @@ async def follow(
             record = _record(event, store.get_entry(event.entry_id).message_id)
             if record is not None:
                 printer.show(event.entry_id, record)
+            park_if_scheduled_later(event.entry_id)
 
     finished = await tracker.run_until_done(on_event, timeout=timeout)
     if tracker.halted is not None:
@@ -291,7 +332,8 @@ async def follow(
         err.write(f"{PROG}: gave up after {timeout:g} s; {left} not final yet\n")
         return EXIT_FAILED
     statuses = [(store.get_entry(e).last_status or "").upper() for e in entry_ids]
-    return EXIT_OK if all(s == COMPLETED for s in statuses) else EXIT_FAILED
+    done = all(s == COMPLETED or e in waiting for e, s in zip(entry_ids, statuses, strict=True))
+    return EXIT_OK if done else EXIT_FAILED
 
 
 def _record(event: TrackerEvent, message_id: str | None) -> dict[str, Any] | None:

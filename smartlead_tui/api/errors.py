@@ -15,6 +15,10 @@ class ApiError(Exception):
     status: int | None = None
     #: Whether a failed POST may have been carried out anyway (timeouts, dropped connections).
     maybe_sent: bool = False
+    #: What to change before sending a refused reply again: "reply" (SmartLead refused its
+    #: content or thread), "key" (the API key), or "nothing" (SmartLead or the network failed;
+    #: the same reply can simply be sent again). Screens word their advice from it.
+    fix: str = "reply"
 
     def __init__(self, message: str, *, status: int | None = None, detail: str = "") -> None:
         super().__init__(message)
@@ -31,6 +35,7 @@ class AuthError(ApiError):
     """401: the key is wrong, missing or revoked. Nothing else will work until it is fixed."""
 
     status = 401
+    fix = "key"
 
 
 class NotFoundError(ApiError):
@@ -49,6 +54,7 @@ class RateLimitedError(ApiError):
     """429: over the request budget. `retry_after` is in seconds when the server said."""
 
     status = 429
+    fix = "nothing"
 
     def __init__(self, message: str, *, retry_after: float | None = None, detail: str = "") -> None:
         super().__init__(message, status=429, detail=detail)
@@ -59,10 +65,13 @@ class ServerError(ApiError):
     """5xx: SmartLead failed. Safe to retry a read; a send is reported, never retried."""
 
     status = 500
+    fix = "nothing"
 
 
 class NetworkError(ApiError):
     """The server could not be reached (DNS, refused, TLS): nothing was sent."""
+
+    fix = "nothing"
 
 
 class ApiTimeoutError(NetworkError):
@@ -71,6 +80,8 @@ class ApiTimeoutError(NetworkError):
 
 class BadResponseError(ApiError):
     """The answer was not the JSON we needed (an HTML error page, a proxy page, a changed shape)."""
+
+    fix = "nothing"
 
 
 class SendOutcomeUnknownError(ApiError):

@@ -10,11 +10,14 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 
 from smartlead_tui import __version__
 from smartlead_tui.tui.screens.help import HelpScreen
 from smartlead_tui.tui.screens.home import HomeScreen
+from smartlead_tui.tui.toasts import TOAST_SECONDS, make_room
+from smartlead_tui.tui.wording import in_app_words
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -42,6 +45,7 @@ class SmartleadApp(App[int]):
     TITLE = "smartlead-tui"
     SUB_TITLE = f"v{__version__}"
     CSS_PATH = Path(__file__).parent / "app.tcss"
+    NOTIFICATION_TIMEOUT = TOAST_SECONDS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1", "help", "Help", id="help"),
@@ -90,7 +94,10 @@ class SmartleadApp(App[int]):
         self.tracking = TrackingDriver(self)
         self.categories = CategoryHolder(self)
         if settings.keymap:
-            self.set_keymap(dict(settings.keymap))
+            from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
+
+            self.set_keymap(usable_keymap(dict(settings.keymap)))
+            self.startup_warnings += keymap_warnings(settings.keymap)
 
     @property
     def client(self) -> SmartLeadClient:
@@ -130,8 +137,7 @@ class SmartleadApp(App[int]):
         self.tracking.start()
         self.categories.start()  # names ready before anyone reaches a review
         self.send_driver.changed.subscribe(self, self._outbox_changed)
-        for warning in self.startup_warnings:
-            self.notify(warning, title="Configuration", severity="warning", markup=False)
+        self.notify_config_warnings(self.startup_warnings)
         # A config error or the first run asks something first; what the last session left
         # behind is offered once that is answered, in whichever outbox the answer chose.
         if self.config_error is not None:
@@ -156,6 +162,32 @@ class SmartleadApp(App[int]):
     def _outbox_changed(self, change: Any) -> None:
         self.tracking.entry_changed(change.entry.id)
         self.refresh_bindings()  # "u Undo send" comes and goes with held replies
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast in the app's words (F2, not `smartlead-tui config`)."""
+        super().notify(
+            in_app_words(message), title=title, severity=severity, timeout=timeout, markup=markup
+        )
+
+    def notify_config_warnings(self, warnings: list[str]) -> None:
+        """All of them in one toast: one per warning would replace each other (toasts.py)."""
+        if warnings:
+            text = "\n".join(f"• {w}" for w in warnings[:3])
+            if len(warnings) > 3:
+                text += f"\n… and {len(warnings) - 3} more: smartlead-tui config show lists them"
+            self.notify(text, title="Configuration", severity="warning", timeout=10, markup=False)
+
+    def _on_notify(self, event: Notify) -> None:
+        # Runs before App._on_notify adds the toast: keep few on screen (see toasts.py).
+        make_room(self, event.notification)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "undo_send":
@@ -206,7 +238,10 @@ class SmartleadApp(App[int]):
             self.account_settings = settings
         self._apply_theme()
         if settings.keymap:
-            self.set_keymap(dict(settings.keymap))
+            from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
+
+            self.set_keymap(usable_keymap(dict(settings.keymap)))
+            self.notify_config_warnings(keymap_warnings(settings.keymap))
         if old_client is not None:
             await old_client.aclose()
         self.categories.reset()  # another account's ids mean other categories
@@ -371,9 +406,37 @@ class SmartleadApp(App[int]):
         )
         yield SystemCommand("Help", "Every key binding", self.action_help)
         yield SystemCommand("Outbox", "Live delivery status of sent replies", self.open_outbox)
-        yield SystemCommand("Compose", "Write a new reply", self.open_compose)
+        yield compose_command(self, screen)
         if self.send_driver is not None:
             yield from self.send_driver.system_commands()
+
+
+def compose_command(app: App[Any], screen: Screen[Any]) -> SystemCommand:
+    """The palette's Compose: a reply to the selected conversation, prefilled from it.
+
+    A blank form would need a campaign id and an email stats id typed by hand (ids the person
+    never sees); without a conversation the entry says how to get one instead.
+    """
+    table = getattr(screen, "table", None)
+    conversation = getattr(table, "current", None) or getattr(screen, "conversation", None)
+    reply = getattr(screen, "action_reply", None)
+    if conversation is not None and callable(reply):
+        who = getattr(conversation, "lead_name", "") or getattr(conversation, "lead_email", "")
+        return SystemCommand(
+            f"Compose a reply to {who or 'this lead'}",
+            "Prefilled from the selected conversation (same as r)",
+            reply,
+        )
+    return SystemCommand(
+        "Compose…",
+        "Select a conversation in the inbox first: a reply is prefilled from it",
+        lambda: app.notify(
+            "Compose needs a conversation: select one in the inbox, then press r (or use "
+            "`smartlead-tui compose --campaign-id N --email-stats-id S` from the shell).",
+            title="Compose",
+            markup=False,
+        ),
+    )
 
 
 def make_client(settings: Settings) -> SmartLeadClient:

@@ -167,7 +167,10 @@ class TrackingDriver:
 
     @property
     def halted(self) -> str | None:
-        return self._tracker.halted if self._tracker is not None else None
+        from smartlead_tui.tui.wording import in_app_words
+
+        reason = self._tracker.halted if self._tracker is not None else None
+        return in_app_words(reason) if reason else reason
 
     def paused_for(self) -> float:
         if self._tracker is None:

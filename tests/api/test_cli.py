@@ -178,6 +178,71 @@ def test_invalid_input_exits_2_and_sends_nothing(
 
 
 @pytest.mark.usefixtures("with_key")
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--body", "hi", "--to", "bob@", "--cc", "a@b.co, a@b.co"], "to: 'bob@'"),
+        (["--body", "   "], "body: is empty"),
+        (["--body-file", "/nonexistent/reply.txt"], "can't read"),
+    ],
+)
+def test_send_json_reports_invalid_input_as_one_json_object(
+    server: SandboxServer, extra: list[str], message: str
+) -> None:
+    """`--json` used to print validation errors on stderr only, and nothing on stdout."""
+    code, out, err = run(send_args(server, *extra, "--json"))
+    assert code == 2 and message in err  # exit code and the human message unchanged
+    [line] = out.splitlines()
+    record = json.loads(line)
+    assert record["outcome"] == "invalid"
+    assert any(message in problem for problem in record["problems"])
+    assert message in record["error"]
+    assert server.posts() == []
+    if "--cc" in extra:  # every problem, not just the first
+        assert len(record["problems"]) == 2
+
+
+def test_send_json_reports_missing_key_duplicate_and_usage_errors(
+    server: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run(send_args(server, "--body", "hi", "--json"))
+    assert code == 2
+    assert json.loads(out)["outcome"] == "invalid" and "no API key" in json.loads(out)["error"]
+
+    monkeypatch.setenv("SMARTLEAD_API_KEY", SECRET)
+    assert run(send_args(server, "--body", "Same again", "--json"))[0] == 0
+    code, out, _ = run(send_args(server, "--body", "Same again", "--json"))
+    assert code == 2
+    assert json.loads(out)["outcome"] == "duplicate"
+
+    with pytest.raises(SystemExit) as exited:  # argparse's own check: still one JSON object
+        run(["send", "--campaign-id", "1", "--body", "hi", "--json"])
+    assert exited.value.code == 2
+    assert len(server.posts()) == 1
+
+
+def test_argparse_usage_error_with_json_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["send", "--campaign-id", "1", "--body", "hi", "--json"])
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    record = json.loads(captured.out)
+    assert record["outcome"] == "invalid" and "--email-stats-id" in record["error"]
+    assert "--email-stats-id" in captured.err
+
+
+@pytest.mark.usefixtures("with_key")
+def test_send_json_failure_is_json_and_status_json_errors_too(server: SandboxServer) -> None:
+    server.add_fault("500", method="POST", times=1)
+    code, out, _ = run(send_args(server, "--body", "hi", "--json"))
+    assert code == 1
+    record = json.loads(out)
+    assert record["outcome"] == "send-failed" and record["http_status"] == 500
+    code, out, _ = run(["status", "--base-url", server.base_url, "nonsense", "--json"])
+    assert code == 2 and json.loads(out)["outcome"] == "invalid"
+
+
+@pytest.mark.usefixtures("with_key")
 def test_non_numeric_campaign_id_is_a_usage_error(server: SandboxServer) -> None:
     code, _, err = run(
         [

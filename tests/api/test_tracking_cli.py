@@ -7,6 +7,7 @@ import dataclasses
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,18 @@ def test_malformed_ids_are_all_reported_and_nothing_is_added(
     assert not db.exists() or store_ids(db) == []
 
 
+def test_track_json_reports_malformed_ids_as_one_json_object(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "outbox.sqlite3"
+    code, out, err = run(settings_for(server), "no-at-sign", "--json", "--store", str(db))
+    assert code == EXIT_USAGE and "'no-at-sign' is not a Message-ID" in err
+    record = json.loads(out)
+    assert record["outcome"] == "invalid" and "'no-at-sign' is not a Message-ID" in record["error"]
+    code, out, _ = run(settings_for(server), "--json")
+    assert code == EXIT_USAGE and "at least one MESSAGE_ID" in json.loads(out)["error"]
+
+
 def test_track_reads_a_file_of_ids(server: SandboxServer, tmp_path: Path) -> None:
     listing = tmp_path / "ids.txt"
     listing.write_text(
@@ -185,6 +198,37 @@ async def test_watch_status_follows_a_fresh_send(server: SandboxServer) -> None:
     assert code == EXIT_OK, err.getvalue()
     statuses = [line.split("  ")[1] for line in out.getvalue().splitlines()]
     assert statuses == ["NOT_FOUND", "QUEUED", "COMPLETED"]
+
+
+async def test_watch_status_on_a_scheduled_reply_is_not_a_failure(server: SandboxServer) -> None:
+    """A reply waiting for its time used to be watched until the timeout, then exit 1."""
+    server.send_response = "json-with-id"
+    ref = server.seed.first_reply()
+    settings = settings_for(server)
+    later = datetime.now(UTC) + timedelta(hours=2)
+    async with SmartLeadClient(server.api_key, base_url=server.base_url) as client:
+        result = await client.send_reply(
+            ReplyDraft(
+                campaign_id=ref.campaign_id,
+                email_stats_id=ref.stats_id,
+                body="Hi!",
+                scheduled_time=later,
+            )
+        )
+        assert result.message_id
+        for as_json in (False, True):
+            out, err = io.StringIO(), io.StringIO()
+            code = await watch_status(
+                client, [result.message_id], settings, out, err, as_json, timeout=5
+            )
+            assert code == EXIT_OK, err.getvalue()
+            last = out.getvalue().splitlines()[-1]
+            if as_json:
+                record = json.loads(last)
+                assert record["status"] == "SCHEDULED" and record["scheduled_time"]
+            else:
+                assert "  SCHEDULED  " in last
+                assert "is scheduled for" in err.getvalue()
 
 
 async def test_watch_status_times_out(server: SandboxServer) -> None:

@@ -200,7 +200,7 @@ async def test_pasted_control_characters_are_named_shown_and_stripped(
         await pilot.press("f1")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         help_text = str(app.screen.query_one(Static).content)
-        assert "compose-strip-controls" in help_text and "compose-body-end" in help_text
+        assert "compose.strip-controls" in help_text and "compose.body-end" in help_text
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         # One key strips them all, in every field, and says what went.

@@ -70,3 +70,17 @@ async def test_api_key_is_never_on_screen(sandbox: SandboxServer, tmp_path: Path
     app = make_app(sandbox, tmp_path, api_key="sk-live-abcdef123456")
     async with app.run_test(size=(120, 40)):
         assert "sk-live-abcdef123456" not in app.export_screenshot()
+
+
+async def test_palette_compose_without_a_conversation_explains(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """No blank form asking for ids the person never sees: it says how to get a conversation."""
+    app = make_app(sandbox, tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        [command] = [c for c in app.get_system_commands(app.screen) if "Compose" in c.title]
+        assert command.title == "Compose…"
+        command.callback()
+        await pilot.pause()
+        assert app.screen.__class__.__name__ != "ComposeScreen"
+        assert any("select one in the inbox, then press r" in n.message for n in app._notifications)

@@ -678,6 +678,71 @@ async def test_reply_keys_are_remappable(server: SandboxServer, tmp_path: Path) 
         assert app.prefills[0]["email_stats_id"]
 
 
+async def test_a_keymap_entry_for_no_binding_is_reported_at_start(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """`keymap.inbox-reply` used to be taken silently and then did nothing."""
+    app = make_app(server, tmp_path, keymap={"inbox-reply": "e", "inbox.down": "ctrl+n"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        messages = app.startup_warnings  # what the app's own on_mount shows as toasts
+        assert any(
+            "keymap.inbox-reply: no key binding has the id 'inbox-reply'; did you mean "
+            "'inbox.reply'" in m
+            for m in messages
+        ), messages
+        await pilot.press("ctrl+n")  # the good entry still applies
+        assert screen.table.cursor_row == 1
+
+
+async def test_help_explains_the_row_marks(server: SandboxServer, tmp_path: Path) -> None:
+    """F1 listed keys only: nothing said what the inbox's ● and ! mean."""
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one(Static).render())
+        assert "Marks in the list" in text
+        for mark, words in (("●", "unread"), ("!", "important"), ("NEW", "arrived")):
+            assert any(line.split()[:1] == [mark] and words in line for line in text.splitlines())
+
+
+async def test_palette_compose_replies_to_the_selected_conversation(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """The palette's Compose opened a blank form that needed a campaign id and a stats id."""
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        current = screen.table.current
+        assert current is not None
+        [command] = [c for c in app.get_system_commands(screen) if "Compose" in c.title]
+        assert command.title == f"Compose a reply to {current.lead_name or current.lead_email}"
+        command.callback()
+        await wait_until(pilot, lambda: len(app.prefills) == 1)
+        prefill = app.prefills[0]
+        assert prefill is not None and prefill["email_stats_id"] and prefill["campaign_id"]
+
+
+async def test_toasts_in_a_thread_leave_the_newest_message_visible(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """In a thread the newest message is at the bottom, where toasts used to stack."""
+    from textual.widgets._toast import Toast
+
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ThreadScreen))
+        app.notify("Something happened.")
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+        await pilot.pause()
+        toast = app.screen.query_one(Toast)
+        assert toast.region.bottom <= 24 // 2, toast.region
+
+
 async def test_help_lists_the_inbox_and_thread_keys(server: SandboxServer, tmp_path: Path) -> None:
     app = make_app(server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

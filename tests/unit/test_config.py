@@ -232,6 +232,23 @@ def test_set_value_from_stdin(cfg: Path) -> None:
     assert KEY not in out
 
 
+@pytest.mark.parametrize("key", ["api_key", "profiles.acme.api_key", "api_key_command"])
+@pytest.mark.parametrize("given", ["\n", "   \n", ""])
+def test_set_refuses_an_empty_key_and_points_to_unset(cfg: Path, key: str, given: str) -> None:
+    """`echo "" | config set api_key -` used to wipe the saved key and exit 0."""
+    set_config_value(cfg, key, "pass show smartlead" if key.endswith("command") else KEY)
+    before = cfg.read_bytes()
+    code, out, err = run("config", "set", key, "-", stdin=io.StringIO(given))
+    assert code == 2 and out == ""
+    assert f"{key}: got an empty value, nothing was changed" in err
+    assert f"`smartlead-tui config unset {key}`" in err
+    assert cfg.read_bytes() == before
+    # The way to remove it works.
+    assert run("config", "unset", key) == (0, f"removed {key} ({cfg})\n", "")
+    settings, _ = load_settings(profile="acme" if key.startswith("profiles") else None)
+    assert settings.api_key is None
+
+
 # --- safe writes --------------------------------------------------------------------------------
 
 
@@ -1088,3 +1105,122 @@ def test_example_file_uncommented_is_valid_with_defaults() -> None:
         if spec.default is not None and name not in ("keymap", "profiles"):
             assert doc[name] == spec.default, name
     assert set(doc["profiles"]) == {"acme", "globex"}
+
+
+# --- keymap: binding ids spelt as the help screen shows them --------------------------------------
+
+
+def _known_ids() -> dict[str, str]:
+    from smartlead_tui.tui.binding_ids import known_binding_ids
+
+    return known_binding_ids()
+
+
+def test_config_set_keymap_accepts_the_ids_f1_shows(cfg: Path) -> None:
+    """`config set keymap.inbox.reply x` used to be refused ("did you mean 'keymap'?")."""
+    code, out, err = run("config", "set", "keymap.inbox.reply", "e")
+    assert (code, err) == (0, "")
+    assert out.startswith('keymap.inbox.reply = "e"')
+    assert read_config_document(cfg)["keymap"] == {"inbox.reply": "e"}
+    assert '"inbox.reply" = "e"' in cfg.read_text()
+    assert load_settings()[0].keymap == {"inbox.reply": "e"}
+    assert run("config", "unset", "keymap.inbox.reply")[0] == 0
+    assert read_config_document(cfg)["keymap"] == {}
+
+
+def test_config_set_keymap_works_for_every_real_id(cfg: Path) -> None:
+    known = _known_ids()
+    assert {"quit", "inbox.reply", "compose.send", "thread.next", "outbox.filter"} <= set(known)
+    for binding in known:
+        code, _, err = run("config", "set", f"keymap.{binding}", "f9")
+        assert code == 0, err
+    assert load_settings()[0].keymap == {binding: "f9" for binding in known}
+
+
+@pytest.mark.parametrize(
+    ("binding", "offered"),
+    [("inbox-reply", "'inbox.reply'"), ("compose-send", "'compose.send'"), ("reply", "reply'")],
+)
+def test_config_set_keymap_refuses_unknown_ids_with_the_closest(
+    cfg: Path, binding: str, offered: str
+) -> None:
+    """`keymap.inbox-reply` used to be saved (exit 0) and then silently did nothing."""
+    code, out, err = run("config", "set", f"keymap.{binding}", "x")
+    assert code == 2 and out == ""
+    assert f"keymap.{binding}: no key binding has the id {binding!r}; did you mean" in err
+    assert offered in err and "F1" in err
+    assert not cfg.exists()
+
+
+def test_keymap_written_by_hand_with_bare_dotted_ids(cfg: Path) -> None:
+    """TOML reads a bare `inbox.reply = "e"` as a nested table: it still means the id."""
+    write(
+        cfg, '[keymap]\ninbox.reply = "e"\n"inbox.down" = "ctrl+n"\n[keymap.thread]\nnext = "m"\n'
+    )
+    settings, warnings = load_settings()
+    assert warnings == []
+    assert settings.keymap == {"inbox.reply": "e", "inbox.down": "ctrl+n", "thread.next": "m"}
+    assert run("config", "set", "keymap.inbox.reply", "r")[0] == 0
+    assert read_config_document(cfg)["keymap"] == {
+        "inbox.reply": "r",
+        "inbox.down": "ctrl+n",
+        "thread.next": "m",
+    }
+
+
+def test_every_binding_id_has_one_spelling() -> None:
+    """`area.action` for a screen's keys, one word for the app-wide ones; kebab-case words."""
+    from smartlead_tui.tui.app import SmartleadApp
+
+    app_wide = {b.id for b in SmartleadApp.BINDINGS if getattr(b, "id", None)}
+    word = r"[a-z0-9]+(-[a-z0-9]+)*"
+    for binding in _known_ids():
+        pattern = word if binding in app_wide else rf"{word}\.{word}"
+        assert re.fullmatch(pattern, binding), binding
+
+
+def test_keymap_examples_use_real_ids() -> None:
+    """config.example.toml's [keymap] examples are ids a binding has."""
+    from smartlead_tui.keymap import flatten_keymap
+
+    text = (Path(__file__).parents[2] / "config.example.toml").read_text(encoding="utf-8")
+    block = text.split("# [keymap]", 1)[1]
+    lines = [line.removeprefix("# ") for line in block.splitlines() if " = " in line]
+    examples = flatten_keymap(tomllib.loads("\n".join(lines)))
+    assert examples and set(examples) <= set(_known_ids())
+
+
+@pytest.mark.parametrize(
+    ("binding", "keys", "code"),
+    [
+        ("quit", "q", 2),
+        ("quit", "ctrl+x,shift+q", 2),
+        ("compose.editor", "e", 2),
+        ("quit", "ctrl+x,f10", 0),
+        ("inbox.reply", "e", 0),  # not a priority binding: a text field gets the letter first
+    ],
+)
+def test_config_set_keymap_refuses_letters_for_bindings_that_beat_text_fields(
+    cfg: Path, binding: str, keys: str, code: int
+) -> None:
+    """`quit` sees keys before a focused field: on `q` it would quit mid-sentence."""
+    result, _, err = run("config", "set", f"keymap.{binding}", keys)
+    assert result == code, err
+    if code:
+        assert "would be taken from every text field" in err and not cfg.exists()
+
+
+def test_app_leaves_out_a_keymap_entry_that_would_type_steal() -> None:
+    from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
+
+    keymap = {"quit": "q", "inbox.reply": "e"}
+    assert usable_keymap(keymap) == {"inbox.reply": "e"}
+    assert any(w.startswith("keymap.quit: 'q' would be taken") for w in keymap_warnings(keymap))
+
+
+def test_config_show_json_reports_a_broken_file_as_json(cfg: Path) -> None:
+    write(cfg, "undo_seconds = -4\n")
+    code, out, err = run("config", "show", "--json")
+    assert code == 2 and "undo_seconds" in err
+    record = json.loads(out)
+    assert record["outcome"] == "invalid" and "undo_seconds" in record["error"]

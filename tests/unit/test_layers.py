@@ -12,6 +12,8 @@ CORE = [
     "smartlead_tui.api.errors",
     "smartlead_tui.config",
     "smartlead_tui.control_chars",
+    "smartlead_tui.keymap",
+    "smartlead_tui.wording",
     "smartlead_tui.validation",
     "smartlead_tui.outbox.store",
     "smartlead_tui.outbox.sender",

@@ -43,7 +43,9 @@ from smartlead_tui.tui.widgets.reply_commands import ReplyFormCommands
 from smartlead_tui.tui.widgets.reply_form import FIELD_LABELS, ReplyForm
 from smartlead_tui.tui.widgets.reply_sender import OutboxChange, SendDriver, get_send_driver
 from smartlead_tui.tui.widgets.reply_text import body_from_editor, editor_file_text
+from smartlead_tui.tui.wording import not_sent_banner
 from smartlead_tui.validation import format_schedule
+from smartlead_tui.wording import join_sentences
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -94,11 +96,11 @@ class ComposeScreen(Screen[None]):
     """
     COMMANDS: ClassVar[set[Any]] = {ReplyFormCommands}  # the form's keys, in the palette
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "review", "Review & send", id="compose-send"),
-        Binding("u", "undo", "Undo send", id="compose-undo"),
-        Binding("escape", "close", "Close", id="compose-close"),
-        Binding("ctrl+e", "edit_external", "$EDITOR", id="compose-editor", priority=True),
-        Binding("ctrl+t", "toggle_advanced", "Advanced", id="compose-advanced"),
+        Binding("ctrl+s", "review", "Review & send", id="compose.send"),
+        Binding("u", "undo", "Undo send", id="compose.undo"),
+        Binding("escape", "close", "Close", id="compose.close"),
+        Binding("ctrl+e", "edit_external", "$EDITOR", id="compose.editor", priority=True),
+        Binding("ctrl+t", "toggle_advanced", "Advanced", id="compose.advanced"),
     ]
 
     def __init__(
@@ -538,12 +540,11 @@ class ComposeScreen(Screen[None]):
             self._show_all = False
             self._validate()
             if state == "send-failed":
-                reason = (entry.last_error or "").rstrip(".")
-                message = f"✗ Not sent: {reason}. Fix it and press ctrl+s to try again."
+                message = not_sent_banner(entry.last_error, self.driver.last_error)
                 self._back_to_edit(message, "-failed", guard_mashing=True)
             elif entry.last_error:
                 self._back_to_edit(
-                    f"Not sent: {entry.last_error.rstrip('.')}.",
+                    join_sentences(f"Not sent: {entry.last_error}"),
                     "-failed",
                     guard_mashing=True,
                 )

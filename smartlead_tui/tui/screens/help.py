@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
@@ -23,7 +23,7 @@ class HelpScreen(ModalScreen[None]):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="close-help"),
+        Binding("escape", "close", "Close", id="help.close"),
         Binding("f1", "close", "Close", show=False),
         Binding("q", "close", "Close", show=False),
     ]
@@ -58,12 +58,30 @@ class HelpScreen(ModalScreen[None]):
                     remapped = keymap.get(binding.id) if binding.id else None
                     display = remapped or self.app.get_key_display(binding)
                     lines.append(f"  {display:<10} {binding.description:<26} {binding.id or ''}")
+        lines += _legend_lines(below)
         lines += [
             "",
-            'Remap a key in config.toml: [keymap] then  id = "keys".',
+            "Remap a key: smartlead-tui config set keymap.ID KEYS",
+            '  (or in config.toml, under [keymap]:  "inbox.reply" = "e").',
             "escape closes this help.",
         ]
         return "\n".join(lines)
 
     def action_close(self) -> None:
         self.dismiss()
+
+
+def _legend_lines(screen: Screen[Any] | None) -> list[str]:
+    """The marks legend of every widget on `screen` that has a HELP_LEGEND."""
+    if screen is None:
+        return []
+    lines: list[str] = []
+    seen: set[type] = set()
+    for node in [screen, *screen.query("*")]:
+        legend = getattr(type(node), "HELP_LEGEND", None)
+        if not legend or type(node) in seen:
+            continue
+        seen.add(type(node))
+        lines += ["", "Marks in the list"]
+        lines += [f"  {mark:<10} {meaning}" for mark, meaning in legend]
+    return lines

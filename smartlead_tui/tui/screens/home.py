@@ -30,7 +30,7 @@ class HomeScreen(Screen[None]):
     HomeScreen .demo-badge { color: $warning; text-style: bold; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "check_connection", "Check connection", id="check-connection"),
+        Binding("c", "check_connection", "Check connection", id="home.check-connection"),
     ]
 
     def compose(self) -> ComposeResult:

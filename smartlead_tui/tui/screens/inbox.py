@@ -333,12 +333,14 @@ class InboxScreen(Screen[None]):
         self._placeholder("empty", "No replies match", detail)
 
     def _show_error(self, error: ApiError) -> None:
+        from smartlead_tui.tui.wording import in_app_words
+
         refresh = bound_key(self, "inbox.refresh", "ctrl+r")
         if isinstance(error, AuthError):
             self._placeholder(
                 "error",
                 "No API key" if isinstance(error.__cause__, ValueError) else "API key rejected",
-                f"{error.message}\nFix the key, then press {refresh} to try again.",
+                f"{in_app_words(error.message)}\nFix the key, then press {refresh} to try again.",
             )
             return
         remaining = max(0, math.ceil(self._retry_deadline - type(self).countdown_clock()))

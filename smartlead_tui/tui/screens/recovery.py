@@ -53,10 +53,10 @@ class RecoveryScreen(ModalScreen[None]):
     RecoveryScreen #recovery-help { height: auto; color: $text-muted; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open in composer", id="recovery-open"),
-        Binding("s", "send_now", "Send now", id="recovery-send-now"),
-        Binding("d", "to_draft", "Back to draft", id="recovery-to-draft"),
-        Binding("escape", "later", "Later", id="recovery-later"),
+        Binding("enter", "open", "Open in composer", id="recovery.open"),
+        Binding("s", "send_now", "Send now", id="recovery.send-now"),
+        Binding("d", "to_draft", "Back to draft", id="recovery.to-draft"),
+        Binding("escape", "later", "Later", id="recovery.later"),
     ]
 
     def __init__(self, recovery: Recovery) -> None:

@@ -61,10 +61,10 @@ class ReviewScreen(ModalScreen[ReviewResult]):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "confirm", "Send", id="review-confirm"),
-        Binding("y", "confirm_explicit", "Yes, send", id="review-yes"),
-        Binding("escape,n", "back", "Back to editing", id="review-back"),
-        Binding("h", "toggle_source", "HTML source", id="review-html-source"),
+        Binding("enter", "confirm", "Send", id="review.confirm"),
+        Binding("y", "confirm_explicit", "Yes, send", id="review.yes"),
+        Binding("escape,n", "back", "Back to editing", id="review.back"),
+        Binding("h", "toggle_source", "HTML source", id="review.html-source"),
     ]
 
     def __init__(

@@ -80,9 +80,9 @@ class SettingsScreen(Screen[None]):
     SettingsScreen Select { width: 60; max-width: 100%; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="settings-save"),
-        Binding("ctrl+t", "test_connection", "Test connection", id="settings-test"),
-        Binding("escape", "close", "Back", id="settings-back"),
+        Binding("ctrl+s", "save", "Save", id="settings.save"),
+        Binding("ctrl+t", "test_connection", "Test connection", id="settings.test"),
+        Binding("escape", "close", "Back", id="settings.back"),
     ]
 
     def __init__(self, *, file_error: str | None = None) -> None:

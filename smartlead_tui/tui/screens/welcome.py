@@ -36,8 +36,8 @@ class WelcomeScreen(Screen[None]):
     WelcomeScreen #key-result.-ok { color: $success; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "demo", "Continue in demo", id="welcome-demo"),
-        Binding("ctrl+s", "save_untested", "Save without testing", id="welcome-save-untested"),
+        Binding("escape", "demo", "Continue in demo", id="welcome.demo"),
+        Binding("ctrl+s", "save_untested", "Save without testing", id="welcome.save-untested"),
     ]
 
     def compose(self) -> ComposeResult:

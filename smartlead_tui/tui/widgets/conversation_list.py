@@ -54,6 +54,14 @@ class ConversationList(DataTable[Any]):
         Binding("end", "scroll_bottom", "Last row", id="inbox.last-row", show=False),
     ]
 
+    #: What the marks in the first column mean; the help screen (F1) shows it.
+    HELP_LEGEND: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("NEW", "a reply arrived since the list was loaded"),
+        ("●", "unread: the lead's latest reply is not opened yet"),
+        ("!", "important (flagged in SmartLead)"),
+        ("—", "none (no campaign name or category)"),
+    )
+
     DEFAULT_CSS = """
     ConversationList {
         height: 1fr;

@@ -26,12 +26,12 @@ class ReplyFormCommands(Provider):
         yield (
             "Strip control characters",
             f"Remove pasted terminal codes (ESC, BEL…) from every field "
-            f"({form.key_for('compose-strip-controls')})",
+            f"({form.key_for('compose.strip-controls')})",
             form.action_strip_controls,
         )
         yield (
             "End of body",
-            f"Jump to the end of the reply body ({form.key_for('compose-body-end')})",
+            f"Jump to the end of the reply body ({form.key_for('compose.body-end')})",
             form.action_body_end,
         )
 

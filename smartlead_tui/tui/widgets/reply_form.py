@@ -108,7 +108,7 @@ class ReplyAttachmentList(OptionList):
     """The attachments: `delete` (or `x`) removes the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("delete,x", "remove", "Remove attachment", id="compose-remove-attachment"),
+        Binding("delete,x", "remove", "Remove attachment", id="compose.remove-attachment"),
     ]
 
     class RemoveRequested(Message):
@@ -395,7 +395,7 @@ class ReplyForm(ReplyFormKeys):
             shown = messages if (typed or show_all) else []
             text = "\n".join(f"✗ {m}" for m in shown)
             if shown and CONTROL_CHARS.search(_s(fields.get(key))):
-                text += f" · {self.key_for('compose-strip-controls')} strips them"
+                text += f" · {self.key_for('compose.strip-controls')} strips them"
             self._put(error_id, text)
         if show_all and any(p.key in ADVANCED_KEYS for p in check.problems):
             self.query_one("#advanced", Collapsible).collapsed = False

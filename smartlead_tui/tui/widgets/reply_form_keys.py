@@ -27,8 +27,8 @@ class ReplyFormKeys(VerticalScroll):
     """Base of ReplyForm: its key bindings and their actions (see the module docstring)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+l", "strip_controls", "Strip control chars", id="compose-strip-controls"),
-        Binding("ctrl+end", "body_end", "End of body", id="compose-body-end", show=False),
+        Binding("ctrl+l", "strip_controls", "Strip control chars", id="compose.strip-controls"),
+        Binding("ctrl+end", "body_end", "End of body", id="compose.body-end", show=False),
     ]
 
     #: Whether some field holds a control character (the footer shows ctrl+l only then).

@@ -18,8 +18,11 @@ from textual.timer import Timer
 
 from smartlead_tui.outbox.sender import UNKNOWN_PREFIX, Sender
 from smartlead_tui.outbox.store import OutboxEntry, TransitionError
+from smartlead_tui.tui.wording import not_sent_toast
+from smartlead_tui.wording import join_sentences
 
 if TYPE_CHECKING:
+    from smartlead_tui.api.errors import ApiError
     from smartlead_tui.tui.app import SmartleadApp
 
 __all__ = ["OutboxChange", "SendDriver", "get_send_driver"]
@@ -112,6 +115,11 @@ class SendDriver:
     def busy(self) -> bool:
         """A POST is in flight (quitting must wait)."""
         return bool(self._sending)
+
+    @property
+    def last_error(self) -> ApiError | None:
+        """What the latest failed send got back (screens word their advice from it)."""
+        return self._sender.last_error if self._sender is not None else None
 
     @property
     def held_ids(self) -> list[int]:
@@ -271,7 +279,7 @@ class SendDriver:
             self.app.notify(message, title="Sent", markup=False)
         elif entry.state == "send-failed":
             self.app.notify(
-                f"Reply to {who} was not sent: {entry.last_error}. It is back in the drafts.",
+                not_sent_toast(who, entry.last_error, self.last_error),
                 title="Send failed",
                 severity="error",
                 timeout=10,
@@ -287,7 +295,7 @@ class SendDriver:
             )
         elif entry.state == "cancelled" and entry.last_error:
             self.app.notify(
-                f"Reply to {who} was not sent: {entry.last_error}.",
+                join_sentences(f"Reply to {who} was not sent: {entry.last_error}"),
                 severity="warning",
                 timeout=10,
                 markup=False,
