@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 
 from smartlead_tui import __version__
+from smartlead_tui.tui.crash_guard import CrashGuard, GuardedPump
 from smartlead_tui.tui.screens.help import HelpScreen
 from smartlead_tui.tui.screens.home import HomeScreen
 
@@ -32,7 +33,7 @@ class SettingsChanged(Message):
     """Posted to every screen after the settings (key, profile, demo/real) were replaced."""
 
 
-class SmartleadApp(App[int]):
+class SmartleadApp(GuardedPump, App[int]):
     """Holds settings and the shared client; screens do the arranging and displaying."""
 
     TITLE = "smartlead-tui"
@@ -80,6 +81,7 @@ class SmartleadApp(App[int]):
         from smartlead_tui.tui.tracking import TrackingDriver
 
         self.tracking = TrackingDriver(self)
+        self.crash_guard = CrashGuard(self)
         if settings.keymap:
             self.set_keymap(dict(settings.keymap))
 
@@ -144,6 +146,15 @@ class SmartleadApp(App[int]):
             self.open_compose(self.compose_prefill)
         # Synchronous on purpose: recovery must run before the tracker touches 'sending' rows.
         offer_recovery(self)
+
+    @on(events.Ready)
+    def _arm_crash_guard(self) -> None:
+        self.crash_guard.arm()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected exception is a message and a log entry, not the end (crash_guard)."""
+        if not self.crash_guard.handle(error):
+            super()._handle_exception(error)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The key to the screen you are on does nothing there: its footer room goes to others.

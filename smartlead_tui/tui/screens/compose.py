@@ -37,6 +37,7 @@ from smartlead_tui.outbox.sender import (
     review_warnings,
 )
 from smartlead_tui.outbox.store import OutboxEntry, StoreError
+from smartlead_tui.tui.crash_guard import GuardedPump
 from smartlead_tui.tui.screens.review import ReviewResult, ReviewScreen
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_form import FIELD_LABELS, ReplyForm
@@ -71,7 +72,7 @@ PHASE_STATUS: dict[str, str] = {
 TYPEAHEAD_SETTLE_SECONDS = 0.5
 
 
-class ComposeScreen(Screen[None]):
+class ComposeScreen(GuardedPump, Screen[None]):
     """The composer. `prefill` is a fields dict (from the inbox or `smartlead-tui compose`)."""
 
     accepting_typeahead = False
@@ -259,6 +260,13 @@ class ComposeScreen(Screen[None]):
                 self._autosaver.flush()
             except StoreError as exc:
                 self._autosave_failed(exc)
+
+    def keep_draft(self) -> bool:
+        """Write what the form holds now (an unexpected error elsewhere must not lose it)."""
+        if self.phase != "edit" or self._autosaver is None or not self.query(ReplyForm):
+            return False
+        self._save_now_forced(self.form.get_fields())
+        return True
 
     def _autosave_failed(self, exc: Exception) -> None:
         self.notify(

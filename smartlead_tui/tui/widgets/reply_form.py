@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from smartlead_tui.inbox import html_to_text
 from smartlead_tui.outbox.sender import FieldCheck, normalize_fields
+from smartlead_tui.tui.widgets.safe_text_area import SafeTextArea
 from smartlead_tui.validation import ValidationError, guess_attachment
 
 __all__ = ["ERROR_TARGETS", "FIELD_LABELS", "ReplyAttachmentList", "ReplyForm"]
@@ -206,7 +207,7 @@ class ReplyForm(VerticalScroll):
             compact=True,
         )
         yield Label("Body  (ctrl+e: edit in $EDITOR)", id="body-label")
-        yield TextArea(
+        yield SafeTextArea(
             _s(f["body"]),
             id="body",
             soft_wrap=True,
@@ -270,7 +271,7 @@ class ReplyForm(VerticalScroll):
             if error_id:
                 yield Static("", id=error_id, classes="field-error", markup=False)
         yield Label("Original body (sent back as replyEmailBody):")
-        yield TextArea(
+        yield SafeTextArea(
             _s(f["reply_email_body"]),
             id="reply-body",
             soft_wrap=True,
