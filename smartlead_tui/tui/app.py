@@ -169,9 +169,14 @@ class SmartleadApp(GuardedPump, App[int]):
         return HomeScreen()
 
     async def action_quit(self) -> None:
-        """Never drop a send in flight: the driver waits for it (and says so) first."""
+        """Never drop a reply silently: one held or in flight is settled (QuitScreen) first."""
         if self.send_driver is None or self.send_driver.request_quit():
             self.exit()
+            return
+        from smartlead_tui.tui.screens.quit_confirm import QuitScreen
+
+        if not isinstance(self.screen, QuitScreen):
+            self.push_screen(QuitScreen())
 
     def action_open_outbox(self) -> None:
         self.open_outbox()
