@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from smartlead_tui.api.client import SmartLeadClient
     from smartlead_tui.config import Settings
+    from smartlead_tui.outbox.sessions import SessionMarks
     from smartlead_tui.outbox.store import Store
 
 
@@ -45,6 +46,7 @@ class SmartleadApp(GuardedPump, App[int]):
         Binding("question_mark", "help", "Help", id="help-alt", show=False),
         Binding("f2", "settings", "Settings", id="settings"),
         Binding("ctrl+o", "open_outbox", "Outbox", id="open-outbox"),
+        Binding("f3", "drafts", "Drafts", id="drafts", show=False),
     ]
 
     def __init__(
@@ -72,6 +74,9 @@ class SmartleadApp(GuardedPump, App[int]):
         self.config_error = config_error
         self._client: SmartLeadClient | None = None
         self._store: Store | None = None
+        self.session_marks: SessionMarks | None = None
+        #: Thread keys of the drafts composers opened this session (recovery leaves them out).
+        self.opened_draft_keys: set[str] = set()
         self._store_path = store_path
         self.compose_prefill = compose
         self.start_screen = screen
@@ -97,13 +102,26 @@ class SmartleadApp(GuardedPump, App[int]):
         """The outbox/draft store (SQLite in the user data dir, or `store_path` in tests)."""
         if self._store is None:
             from smartlead_tui.config import data_dir
+            from smartlead_tui.outbox.sessions import SessionMarks
             from smartlead_tui.outbox.store import STORE_FILENAME, Store
 
             path = self._store_path
             if path is None:
                 path = (data_dir() / "demo" if self.demo else data_dir()) / STORE_FILENAME
             self._store = Store(path)
+            # After the store's session lock: a crashed session's mark is read while alone.
+            self.session_marks = SessionMarks(path)
+            self.session_marks.begin()
         return self._store
+
+    def _close_store(self) -> None:
+        """A clean end of this session on the store: the next start offers nothing for it."""
+        if self.session_marks is not None:
+            self.session_marks.end()
+            self.session_marks = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     @property
     def timezone(self) -> tzinfo:
@@ -184,8 +202,7 @@ class SmartleadApp(GuardedPump, App[int]):
     async def on_unmount(self) -> None:
         if self._client is not None:
             await self._client.aclose()
-        if self._store is not None:
-            self._store.close()
+        self._close_store()
 
     async def apply_settings(self, settings: Settings, *, demo: bool) -> None:
         """Switch account, profile or demo/real mode without restarting the app."""
@@ -194,10 +211,8 @@ class SmartleadApp(GuardedPump, App[int]):
             self.notify(f"Not switched: {blocker}.", severity="warning", markup=False)
             return
         old_client, self._client = self._client, None
-        old_store = self._store
-        if demo != self.demo and old_store is not None:
-            old_store.close()
-            self._store = None
+        if demo != self.demo:
+            self._close_store()
         self.settings = settings
         self.demo = demo
         if not demo:
@@ -223,8 +238,10 @@ class SmartleadApp(GuardedPump, App[int]):
         Printable keys typed while the screen is being built are kept (type-ahead) and handed
         to the composer, instead of landing on the screen below it.
         """
+        from smartlead_tui.outbox.sender import draft_key_for, normalize_fields
         from smartlead_tui.tui.screens.compose import ComposeScreen
 
+        self.opened_draft_keys.add(draft_key_for(normalize_fields(prefill)))
         self._typeahead = []
         self.set_timer(TYPEAHEAD_LIMIT_SECONDS, self._flush_stale_typeahead)
         try:
@@ -315,6 +332,13 @@ class SmartleadApp(GuardedPump, App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_drafts(self) -> None:
+        """Saved drafts, to reopen or discard (recovery offers them only after a crash)."""
+        from smartlead_tui.tui.screens.drafts import DraftsScreen
+
+        if not isinstance(self.screen, DraftsScreen):
+            self.push_screen(DraftsScreen())
+
     def action_settings(self) -> None:
         from smartlead_tui.tui.screens.settings import SettingsScreen
 
@@ -328,6 +352,9 @@ class SmartleadApp(GuardedPump, App[int]):
         yield SystemCommand("Help", "Every key binding", self.action_help)
         yield SystemCommand("Outbox", "Live delivery status of sent replies", self.open_outbox)
         yield SystemCommand("Compose", "Write a new reply", self.open_compose)
+        yield SystemCommand(
+            "Drafts", "Saved drafts: reopen one in the composer (F3)", self.action_drafts
+        )
         if self.send_driver is not None:
             yield from self.send_driver.system_commands()
 

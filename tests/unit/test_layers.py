@@ -15,6 +15,8 @@ CORE = [
     "smartlead_tui.outbox.store",
     "smartlead_tui.outbox.sender",
     "smartlead_tui.outbox.drafts",
+    "smartlead_tui.outbox.sessions",
+    "smartlead_tui.logs",
     "smartlead_tui.outbox.tracker",
     "smartlead_tui.inbox",
     "smartlead_tui.tracking_cli",

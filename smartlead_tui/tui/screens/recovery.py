@@ -3,11 +3,17 @@
 After a crash, `kill -9` or a dropped SSH session the store still has everything; this modal
 offers it back. A held reply is never sent silently: the person chooses "send now" or "back to
 draft". Interrupted sends are shown as unknown, to be checked before any resend.
+
+Drafts are offered once, and only those the crashed session wrote (outbox/sessions.py): a draft
+left on purpose waits in the Drafts screen (F3) instead. The modal never covers a composer (the
+`compose` command's, which has restored its own draft already): it waits until that closes, and
+leaves out drafts a composer has opened meanwhile.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,8 +25,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from smartlead_tui.outbox.sender import lead_label_for
 from smartlead_tui.outbox.store import DraftRecord, OutboxEntry, Recovery, StoreError
+from smartlead_tui.tui.screens.drafts import body_preview, draft_prompt
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_sender import get_send_driver
 
@@ -30,11 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["RecoveryScreen", "offer_recovery"]
 
 
-def _preview(fields: dict[str, Any], width: int = 40) -> str:
-    body = " ".join(str(fields.get("body") or "").split())
-    if not body:
-        return "(empty body)"
-    return body if len(body) <= width else body[: width - 1] + "…"
+#: How often a recovery that waits for the composer to close looks again.
+DEFER_SECONDS = 0.25
 
 
 class RecoveryScreen(ModalScreen[None]):
@@ -76,7 +79,7 @@ class RecoveryScreen(ModalScreen[None]):
             yield OptionList(*self._options(), id="recovery-list", markup=False)
             yield Static(
                 "Held: s sends now, d puts it back into the drafts. Drafts: enter opens. "
-                "escape: decide later (everything stays saved).",
+                "escape: decide later (everything stays saved; F3 lists the drafts).",
                 id="recovery-help",
                 markup=False,
             )
@@ -95,7 +98,9 @@ class RecoveryScreen(ModalScreen[None]):
                 "before resending."
             )
         if self._drafts:
-            parts.append(f"{len(self._drafts)} draft(s) were saved.")
+            parts.append(
+                f"{len(self._drafts)} draft(s) were being written when it ended without quitting."
+            )
         return " ".join(parts) or "Nothing to recover."
 
     def _options(self) -> list[Option]:
@@ -105,7 +110,7 @@ class RecoveryScreen(ModalScreen[None]):
         for key, entry in self._unknown.items():
             text = Text.assemble(
                 ("UNKNOWN ", "bold"),
-                f"{entry.lead_label or 'reply'} — {_preview(entry.fields)} — ",
+                f"{entry.lead_label or 'reply'} — {body_preview(entry.fields)} — ",
                 "check the thread before resending",
             )
             options.append(Option(text, id=key))
@@ -115,17 +120,14 @@ class RecoveryScreen(ModalScreen[None]):
 
     def _held_text(self, entry: OutboxEntry) -> Text:
         due = entry.hold_until.astimezone(self.tz).strftime("%H:%M:%S") if entry.hold_until else "?"
+        label = entry.lead_label or "reply"
         return Text.assemble(
             ("HELD    ", "bold"),
-            f"{entry.lead_label or 'reply'} — {_preview(entry.fields)} — was due {due}, not sent",
+            f"{label} — {body_preview(entry.fields)} — was due {due}, not sent",
         )
 
     def _draft_text(self, draft: DraftRecord) -> Text:
-        saved = draft.updated_at.astimezone(self.tz).strftime("%d %b %H:%M")
-        return Text.assemble(
-            ("DRAFT   ", "bold"),
-            f"{lead_label_for(draft.fields)} — {_preview(draft.fields)} — saved {saved}",
-        )
+        return draft_prompt(draft, self.tz)
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -224,8 +226,9 @@ class RecoveryScreen(ModalScreen[None]):
 def offer_recovery(app: App[Any]) -> Recovery | None:
     """Run `store.recover()` once per app and show this modal when anything came back.
 
-    Call it from the app's on_mount (after the first screen is pushed). Returns the Recovery,
-    or None when it already ran or the store failed (the failure is notified).
+    Call it from the app's on_mount (after the first screen is pushed). Returns the Recovery
+    (drafts: only the crashed session's), or None when it already ran or the store failed (the
+    failure is notified).
     """
     if getattr(app, "_smartlead_recovery_done", False):
         return None
@@ -255,6 +258,59 @@ def offer_recovery(app: App[Any]) -> Recovery | None:
             timeout=15,
             markup=False,
         )
+        return recovery
+    marks = getattr(smartlead, "session_marks", None)
+    crashed = marks.crashed_since() if marks is not None else None
+    drafts = (
+        [d for d in recovery.drafts if d.updated_at >= crashed]  # the same clock, in µs
+        if crashed is not None
+        else []
+    )
+    recovery = dataclasses.replace(recovery, drafts=drafts)
+    if marks is not None:
+        marks.forget_crashed()  # offered once; the drafts stay in the Drafts screen
     if recovery.held or recovery.drafts or recovery.interrupted:
-        app.push_screen(RecoveryScreen(recovery))
+        _show_when_no_composer(smartlead, recovery)
     return recovery
+
+
+def _composer_open(app: App[Any]) -> bool:
+    from smartlead_tui.tui.screens.compose import ComposeScreen
+
+    return any(isinstance(screen, ComposeScreen) for screen in app.screen_stack)
+
+
+def _show_when_no_composer(app: SmartleadApp, recovery: Recovery) -> None:
+    """Push the modal now, or once no composer is open (never over what is being typed)."""
+    if not _composer_open(app):
+        app.push_screen(RecoveryScreen(recovery))
+        return
+
+    def retry() -> None:
+        if _composer_open(app) or not app.is_running:
+            return
+        timer.stop()
+        current = _still_to_offer(app, recovery)
+        if current.held or current.drafts or current.interrupted:
+            app.push_screen(RecoveryScreen(current))
+
+    timer = app.set_interval(DEFER_SECONDS, retry, name="recovery-deferred")
+
+
+def _still_to_offer(app: SmartleadApp, recovery: Recovery) -> Recovery:
+    """What is still worth offering after a wait: not what a composer opened or a send used."""
+    opened: set[str] = getattr(app, "opened_draft_keys", set())
+    store = app.store
+    drafts: list[DraftRecord] = []
+    held: list[OutboxEntry] = []
+    interrupted: list[OutboxEntry] = []
+    try:
+        for draft in recovery.drafts:
+            current = store.load_draft(draft.thread_key)
+            if current is not None and draft.thread_key not in opened:
+                drafts.append(current)
+        held = [e for e in recovery.held if store.get_entry(e.id).state == "held"]
+        interrupted = [e for e in recovery.interrupted if store.get_entry(e.id).state == "unknown"]
+    except StoreError:
+        return recovery
+    return dataclasses.replace(recovery, drafts=drafts, held=held, interrupted=interrupted)
