@@ -167,3 +167,27 @@ def test_errors_that_keep_coming_end_the_app(monkeypatch: pytest.MonkeyPatch) ->
     now[0] += 60  # a quiet minute later, one error is reported again
     assert guard.handle(ValueError("later")) is True
     assert len(notes) == MAX_ERRORS + 1
+
+
+async def test_a_failing_worker_or_timer_is_reported_not_fatal(
+    server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(STRICT_ENV)
+    app = make_app(server, tmp_path / "outbox.sqlite3")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.crash_guard.armed)
+
+        async def failing_fetch() -> None:
+            raise ConnectionError("worker bug")
+
+        def failing_tick() -> None:
+            raise KeyError("timer bug")
+
+        app.run_worker(failing_fetch())  # exit_on_error=True: Textual would exit
+        app.set_timer(0.01, failing_tick)
+        await wait_for(pilot, lambda: len(app.crash_guard.caught) == 2)
+        assert {type(e) for e in app.crash_guard.caught} == {ConnectionError, KeyError}
+        messages = [str(n.message) for n in app._notifications]
+        assert any("ConnectionError: worker bug" in m for m in messages)
+        assert not any("Your draft is saved" in m for m in messages)  # no composer open
+        assert not app._exit

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from smartlead_tui.outbox.store import OutboxEntry, StoreError
+from smartlead_tui.tui.crash_guard import GuardedPump
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_sender import SendDriver, get_send_driver
 
@@ -35,7 +36,7 @@ def _plural(count: int, one: str, many: str) -> str:
     return one if count == 1 else many.format(count=count)
 
 
-class QuitScreen(ModalScreen[None]):
+class QuitScreen(GuardedPump, ModalScreen[None]):
     """Shown by ctrl+q while a reply is held or in flight; quits only once it is settled."""
 
     DEFAULT_CSS = """
