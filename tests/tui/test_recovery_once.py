@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
@@ -163,3 +164,28 @@ async def test_recovery_never_covers_the_compose_command(
     with Store(store_path) as store:
         draft = store.load_draft(draft_key_for(thread(server)))
     assert draft is not None and draft.fields["body"] == "Restored by compose and more"
+
+
+async def test_keys_typed_before_the_modal_showed_do_nothing_in_it(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """`s` of a word typed at start must not "send now" a held reply the person never saw."""
+    store_path = tmp_path / "outbox.sqlite3"
+    app = make_app(server, store_path, undo_seconds=60)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SessionMarks, "end", lambda self: None)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_compose(pilot, {**thread(server), "body": "Held when it died"})
+            await pilot.press("ctrl+s", "enter")
+            await wait_for(pilot, lambda: screen.phase == "held")
+    app = make_app(server, store_path, undo_seconds=60)
+    typed_at_start = [events.Key(ch, ch) for ch in "sd"]  # stamped as the app starts
+    async with app.run_test(size=SIZE) as pilot:
+        recovery = await recovery_shown(pilot)
+        for key in typed_at_start:
+            app.post_message(key)
+        await pilot.pause()
+        assert lines(recovery, "#recovery-list")[0].startswith("HELD")
+        assert server.posts() == []
+        await pilot.press("s")  # pressed with the modal on screen: it sends
+        await wait_for(pilot, lambda: len(server.posts("send-email-thread")) == 1)

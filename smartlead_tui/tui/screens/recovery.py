@@ -18,6 +18,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -67,6 +68,7 @@ class RecoveryScreen(GuardedPump, ModalScreen[None]):
         self._held: dict[str, OutboxEntry] = {f"held-{e.id}": e for e in recovery.held}
         self._drafts: dict[str, DraftRecord] = {f"draft-{d.thread_key}": d for d in recovery.drafts}
         self._unknown: dict[str, OutboxEntry] = {f"unknown-{e.id}": e for e in recovery.interrupted}
+        self._shown_at: float | None = None
 
     @property
     def tz(self) -> tzinfo:
@@ -85,6 +87,21 @@ class RecoveryScreen(GuardedPump, ModalScreen[None]):
                 markup=False,
             )
         yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._mark_shown)
+
+    def _mark_shown(self) -> None:
+        from textual import _time  # the clock Textual stamps every event with
+
+        self._shown_at = _time.get_time()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key typed before this modal was on screen was meant for the app starting up (a
+        reply being typed, `s` of "sure"): it never sends or moves anything here."""
+        if self._shown_at is None or event.time < self._shown_at:
+            event.prevent_default()
+            event.stop()
 
     def _intro(self) -> str:
         parts = []
