@@ -75,6 +75,7 @@ class SmartleadApp(GuardedPump, App[int]):
         self._client: SmartLeadClient | None = None
         self._store: Store | None = None
         self.session_marks: SessionMarks | None = None
+        self._ended_by_error = False
         #: Thread keys of the drafts composers opened this session (recovery leaves them out).
         self.opened_draft_keys: set[str] = set()
         self._store_path = store_path
@@ -115,9 +116,11 @@ class SmartleadApp(GuardedPump, App[int]):
         return self._store
 
     def _close_store(self) -> None:
-        """A clean end of this session on the store: the next start offers nothing for it."""
+        """The end of this session on the store. Only a clean end removes the session's mark:
+        after an exception ended the app, the next start offers its drafts back."""
         if self.session_marks is not None:
-            self.session_marks.end()
+            if not self._ended_by_error:
+                self.session_marks.end()
             self.session_marks = None
         if self._store is not None:
             self._store.close()
@@ -172,6 +175,7 @@ class SmartleadApp(GuardedPump, App[int]):
     def _handle_exception(self, error: Exception) -> None:
         """An unexpected exception is a message and a log entry, not the end (crash_guard)."""
         if not self.crash_guard.handle(error):
+            self._ended_by_error = True
             super()._handle_exception(error)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

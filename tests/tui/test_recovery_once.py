@@ -189,3 +189,30 @@ async def test_keys_typed_before_the_modal_showed_do_nothing_in_it(
         assert server.posts() == []
         await pilot.press("s")  # pressed with the modal on screen: it sends
         await wait_for(pilot, lambda: len(server.posts("send-email-thread")) == 1)
+
+
+async def test_an_app_ended_by_an_error_counts_as_a_crash(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """Textual's own exit on an exception (strict mode, or errors that keep coming) keeps the
+    session's mark: the next start offers the draft back."""
+    store_path = tmp_path / "outbox.sqlite3"
+
+    def broken(self: ComposeScreen) -> None:
+        raise RuntimeError("fatal bug")
+
+    app = make_app(server, store_path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ComposeScreen, "action_toggle_advanced", broken)
+        with pytest.raises(RuntimeError, match="fatal bug"):
+            async with app.run_test(size=SIZE) as pilot:
+                await open_compose(pilot, thread(server))
+                await type_text(pilot, "Typed before the fatal bug")
+                app.screen.keep_draft()  # type: ignore[attr-defined]
+                await pilot.press("ctrl+t")
+                await pilot.pause()
+    app = make_app(server, store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        recovery = await recovery_shown(pilot)
+        (line,) = lines(recovery, "#recovery-list")
+        assert "Typed before the fatal bug" in line

@@ -60,6 +60,7 @@ class QuitScreen(GuardedPump, ModalScreen[None]):
         self.phase: Phase = "ask"
         self._watched: set[int] = set()
         self._kept_as_draft: set[int] = set()
+        self._labels: dict[int, str] = {}
 
     @property
     def driver(self) -> SendDriver:
@@ -127,8 +128,12 @@ class QuitScreen(GuardedPump, ModalScreen[None]):
             return None
 
     def _label(self, entry_id: int) -> str:
-        entry = self._entry(entry_id)
-        return (entry.lead_label if entry is not None else "") or f"reply {entry_id}"
+        label = self._labels.get(entry_id)
+        if label is None:
+            entry = self._entry(entry_id)
+            label = (entry.lead_label if entry is not None else "") or f"reply {entry_id}"
+            self._labels[entry_id] = label
+        return label
 
     def _refresh(self) -> None:
         if not self.is_attached:
