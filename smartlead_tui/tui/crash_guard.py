@@ -82,7 +82,10 @@ class CrashGuard:
             log.error("%d unexpected errors in %.0f s: exiting", len(self._recent), WINDOW_SECONDS)
             return False
         self.caught.append(cause)
-        self._notify(cause, saved)
+        try:
+            self._notify(cause, saved)
+        except Exception:  # the message is a courtesy: the log has it, the app carries on
+            log.exception("could not show the unexpected error")
         return True
 
     def keep_drafts(self) -> int:
