@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from smartlead_tui import __version__
-from smartlead_tui.tui.crash_guard import CrashGuard, GuardedPump
+from smartlead_tui.tui import crash_guard
 from smartlead_tui.tui.screens.help import HelpScreen
 from smartlead_tui.tui.screens.home import HomeScreen
 
@@ -34,7 +34,7 @@ class SettingsChanged(Message):
     """Posted to every screen after the settings (key, profile, demo/real) were replaced."""
 
 
-class SmartleadApp(GuardedPump, App[int]):
+class SmartleadApp(App[int]):
     """Holds settings and the shared client; screens do the arranging and displaying."""
 
     TITLE = "smartlead-tui"
@@ -87,7 +87,8 @@ class SmartleadApp(GuardedPump, App[int]):
         from smartlead_tui.tui.tracking import TrackingDriver
 
         self.tracking = TrackingDriver(self)
-        self.crash_guard = CrashGuard(self)
+        self.crash_guard = crash_guard.CrashGuard(self)
+        crash_guard.install()
         if settings.keymap:
             self.set_keymap(dict(settings.keymap))
 

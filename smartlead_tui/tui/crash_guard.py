@@ -1,20 +1,22 @@
 """Unexpected exceptions become a message and a log entry, never the end of the app.
 
 Textual answers any exception that escapes a handler with `App._handle_exception`: the app
-exits with a traceback (and a Pilot test re-raises it at the end). A person writing a reply
-must not lose the session to one widget bug, so:
+exits with a traceback (and a Pilot test re-raises it at the end). Worse, the message loop the
+handler ran in stops for good first: for a widget or screen that means it is pruned from the
+screen with everything inside it, and every key binding runs in the app's own loop. A person
+writing a reply must not lose the session to one widget bug, so:
 
-- `GuardedPump` (on the app, the composer and its editor) catches what a handler raised before
-  Textual's message loop sees it. Textual would stop that loop for good: every key binding runs
-  in the app's loop, so one failing action would leave a frozen screen.
-- `SmartleadApp._handle_exception` asks `CrashGuard.handle` first, for the rest (timers,
-  workers, other widgets' handlers).
+- `install()` (called by SmartleadApp) wraps `MessagePump._dispatch_message`, the one call
+  every message loop makes, so a handler's exception is reported there and the loop goes on.
+- `SmartleadApp._handle_exception` asks `CrashGuard.handle` first for the rest (timers,
+  workers, anything Textual reports itself).
 
 Either way the traceback goes to the log file (the API key is redacted by its filter), every
 open composer writes its draft, and a notification says what happened. Textual's own behaviour
 is kept when `SMARTLEAD_TUI_STRICT_ERRORS` is set (the test suite sets it, so a genuine failure
-still fails its test), before the first frame (a start-up error must still print), and when
-errors keep coming (MAX_ERRORS within WINDOW_SECONDS: a paint that fails every frame).
+still fails its test), before the first frame (a start-up error must still print), in any app
+that is not a SmartleadApp, and when errors keep coming (MAX_ERRORS within WINDOW_SECONDS: a
+paint that fails every frame).
 
 This leans on two Textual internals, `MessagePump._dispatch_message` and
 `App._handle_exception`; tests/tui/test_crash_guard.py checks that they still exist.
@@ -31,11 +33,12 @@ from typing import Any
 
 from textual.app import App
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.worker import WorkerFailed
 
 from smartlead_tui.redact import redact
 
-__all__ = ["STRICT_ENV", "CrashGuard", "GuardedPump"]
+__all__ = ["STRICT_ENV", "CrashGuard", "install"]
 
 #: Set to anything but "" or "0": unexpected exceptions end the app as Textual does by default.
 STRICT_ENV = "SMARTLEAD_TUI_STRICT_ERRORS"
@@ -121,17 +124,29 @@ class CrashGuard:
         )
 
 
-class GuardedPump:
-    """Mixin for a Textual MessagePump: a handler's exception never stops its message loop."""
+def _report(pump: MessagePump, error: Exception) -> bool:
+    """True when the app of `pump` reported the error and its loop may go on."""
+    try:
+        app = pump if isinstance(pump, App) else pump.app
+    except Exception:  # not attached to an app any more: nothing to report to
+        return False
+    guard = getattr(app, "crash_guard", None)
+    return isinstance(guard, CrashGuard) and guard.handle(error)
 
-    async def _dispatch_message(self, message: Message) -> None:
+
+def install() -> None:
+    """Guard every message loop of this process (idempotent); apps without a CrashGuard, and
+    strict mode, see Textual's behaviour unchanged."""
+    original = MessagePump._dispatch_message
+    if getattr(original, "_smartlead_guarded", False):
+        return
+
+    async def _dispatch_message(self: MessagePump, message: Message) -> None:
         try:
-            await super()._dispatch_message(message)  # type: ignore[misc]
+            await original(self, message)
         except Exception as error:
-            try:
-                app = self if isinstance(self, App) else self.app  # type: ignore[attr-defined]
-            except Exception:  # not attached to an app any more: nothing to report to
-                raise error from None
-            guard = getattr(app, "crash_guard", None)
-            if not isinstance(guard, CrashGuard) or not guard.handle(error):
+            if not _report(self, error):
                 raise
+
+    _dispatch_message._smartlead_guarded = True  # type: ignore[attr-defined]
+    MessagePump._dispatch_message = _dispatch_message  # type: ignore[method-assign]

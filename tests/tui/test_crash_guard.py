@@ -11,12 +11,12 @@ import pytest
 from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from smartlead_tui.outbox.sender import draft_key_for
 from smartlead_tui.outbox.store import Store
 from smartlead_tui.sandbox import SandboxServer
-from smartlead_tui.tui.crash_guard import MAX_ERRORS, STRICT_ENV, CrashGuard
+from smartlead_tui.tui.crash_guard import MAX_ERRORS, STRICT_ENV, CrashGuard, install
 from smartlead_tui.tui.screens.compose import ComposeScreen
 from smartlead_tui.tui.widgets.safe_text_area import SafeTextArea
 from tests.prefill import thread_prefill
@@ -36,6 +36,11 @@ def test_the_textual_internals_the_guard_relies_on_exist() -> None:
     assert callable(getattr(MessagePump, "_dispatch_message", None))
     assert callable(getattr(App, "_handle_exception", None))
     assert callable(getattr(TextArea, "_recompute_cursor_offset", None))
+    install()
+    guarded = MessagePump._dispatch_message
+    install()  # idempotent: wrapped once
+    assert MessagePump._dispatch_message is guarded
+    assert getattr(guarded, "_smartlead_guarded", False)
 
 
 async def test_undo_of_a_large_paste_does_not_crash(server: SandboxServer, tmp_path: Path) -> None:
@@ -191,3 +196,29 @@ async def test_a_failing_worker_or_timer_is_reported_not_fatal(
         assert any("ConnectionError: worker bug" in m for m in messages)
         assert not any("Your draft is saved" in m for m in messages)  # no composer open
         assert not app._exit
+
+
+async def test_a_stock_widget_whose_handler_fails_stays_on_screen(
+    server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual would end the widget's loop and prune it (the To field would vanish)."""
+    monkeypatch.delenv(STRICT_ENV)
+    app = make_app(server, tmp_path / "outbox.sqlite3")
+    original = Input.insert_text_at_cursor
+    calls = {"n": 0}
+
+    def insert_once_broken(self: Input, text: str) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise IndexError("input bug")
+        original(self, text)
+
+    monkeypatch.setattr(Input, "insert_text_at_cursor", insert_once_broken)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_compose(pilot, None)  # a blank form: focus on To
+        to = screen.query_one("#to", Input)
+        assert app.focused is to
+        await type_text(pilot, "xann@example.com")  # the x meets the bug inside Input._on_key
+        await wait_for(pilot, lambda: bool(app.crash_guard.caught))
+        await wait_for(pilot, lambda: to.value == "ann@example.com")
+        assert to.is_attached and to.is_running and not app._exit

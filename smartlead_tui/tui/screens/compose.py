@@ -37,7 +37,6 @@ from smartlead_tui.outbox.sender import (
     review_warnings,
 )
 from smartlead_tui.outbox.store import OutboxEntry, StoreError
-from smartlead_tui.tui.crash_guard import GuardedPump
 from smartlead_tui.tui.screens.review import ReviewResult, ReviewScreen
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_form import FIELD_LABELS, ReplyForm
@@ -72,7 +71,7 @@ PHASE_STATUS: dict[str, str] = {
 TYPEAHEAD_SETTLE_SECONDS = 0.5
 
 
-class ComposeScreen(GuardedPump, Screen[None]):
+class ComposeScreen(Screen[None]):
     """The composer. `prefill` is a fields dict (from the inbox or `smartlead-tui compose`)."""
 
     accepting_typeahead = False

@@ -20,7 +20,6 @@ from textual.widgets.option_list import Option
 
 from smartlead_tui.outbox.sender import lead_label_for
 from smartlead_tui.outbox.store import DraftRecord, StoreError
-from smartlead_tui.tui.crash_guard import GuardedPump
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 
 __all__ = ["DraftsScreen", "body_preview", "draft_prompt"]
@@ -45,7 +44,7 @@ def draft_prompt(draft: DraftRecord, tz: tzinfo) -> Text:
     )
 
 
-class DraftsScreen(GuardedPump, ModalScreen[None]):
+class DraftsScreen(ModalScreen[None]):
     """Every saved draft, newest first."""
 
     DEFAULT_CSS = """

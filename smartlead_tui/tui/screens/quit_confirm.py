@@ -18,7 +18,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from smartlead_tui.outbox.store import OutboxEntry, StoreError
-from smartlead_tui.tui.crash_guard import GuardedPump
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_sender import SendDriver, get_send_driver
 
@@ -36,7 +35,7 @@ def _plural(count: int, one: str, many: str) -> str:
     return one if count == 1 else many.format(count=count)
 
 
-class QuitScreen(GuardedPump, ModalScreen[None]):
+class QuitScreen(ModalScreen[None]):
     """Shown by ctrl+q while a reply is held or in flight; quits only once it is settled."""
 
     DEFAULT_CSS = """

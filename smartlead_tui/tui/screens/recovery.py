@@ -27,7 +27,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from smartlead_tui.outbox.store import DraftRecord, OutboxEntry, Recovery, StoreError
-from smartlead_tui.tui.crash_guard import GuardedPump
 from smartlead_tui.tui.screens.drafts import body_preview, draft_prompt
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_sender import get_send_driver
@@ -42,7 +41,7 @@ __all__ = ["RecoveryScreen", "offer_recovery"]
 DEFER_SECONDS = 0.25
 
 
-class RecoveryScreen(GuardedPump, ModalScreen[None]):
+class RecoveryScreen(ModalScreen[None]):
     """Lists what the last session left behind; each line says what its keys do."""
 
     DEFAULT_CSS = """

@@ -1,4 +1,4 @@
-"""A TextArea without Textual 8.2.8's undo crash, and with its own handlers guarded.
+"""A TextArea without Textual 8.2.8's undo crash.
 
 Undoing a multi-line paste restores the shorter document before the selection; a scrollbar
 change in between asks for the cursor's screen offset at a row that no longer exists, and
@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from smartlead_tui.tui.crash_guard import GuardedPump
-
 __all__ = ["SafeTextArea"]
 
 
-class SafeTextArea(GuardedPump, TextArea):
+class SafeTextArea(TextArea):
     """The composer's editor: undo/redo of a large paste never crashes the app."""
 
     def _recompute_cursor_offset(self) -> None:
