@@ -116,7 +116,8 @@ class RecoveryScreen(ModalScreen[None]):
             )
         if self._drafts:
             parts.append(
-                f"{len(self._drafts)} draft(s) were being written when it ended without quitting."
+                f"{len(self._drafts)} draft(s) were being written when the last session ended "
+                "without quitting."
             )
         return " ".join(parts) or "Nothing to recover."
 
