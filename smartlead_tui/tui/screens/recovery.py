@@ -303,11 +303,14 @@ def _show_when_no_composer(app: SmartleadApp, recovery: Recovery) -> None:
     if not _composer_open(app):
         app.push_screen(RecoveryScreen(recovery))
         return
+    store = app.store
 
     def retry() -> None:
         if _composer_open(app) or not app.is_running:
             return
         timer.stop()
+        if app.store is not store:
+            return  # switched to another outbox meanwhile: offered at its next start instead
         current = _still_to_offer(app, recovery)
         if current.held or current.drafts or current.interrupted:
             app.push_screen(RecoveryScreen(current))
