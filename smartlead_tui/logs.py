@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 _configured = False
+_log_file: Path | None = None
+
+
+def log_file_path() -> Path | None:
+    """Where this process logs (None: logging is off), for messages that point at it."""
+    return _log_file
 
 
 def setup_logging() -> None:
@@ -13,7 +20,7 @@ def setup_logging() -> None:
 
     Logging must never be the reason the app fails to start (read-only home, full disk).
     """
-    global _configured
+    global _configured, _log_file
     if _configured:
         return
     _configured = True
@@ -36,6 +43,7 @@ def setup_logging() -> None:
         )
     except OSError:
         return
+    _log_file = directory / "smartlead-tui.log"
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     handler.setLevel(level)

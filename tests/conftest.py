@@ -27,3 +27,13 @@ def still_countdown(monkeypatch: pytest.MonkeyPatch) -> None:
     from smartlead_tui.tui.screens.inbox import InboxScreen
 
     monkeypatch.setattr(InboxScreen, "countdown_clock", lambda: 1000.0)
+
+
+@pytest.fixture(autouse=True)
+def strict_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unexpected exception in the TUI fails its test, as Textual does by default.
+
+    The app itself turns such errors into a message (smartlead_tui/tui/crash_guard.py); the
+    tests of that guard delete this variable.
+    """
+    monkeypatch.setenv("SMARTLEAD_TUI_STRICT_ERRORS", "1")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -14,6 +14,7 @@ from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 
 from smartlead_tui import __version__
+from smartlead_tui.tui import crash_guard
 from smartlead_tui.tui.screens.help import HelpScreen
 from smartlead_tui.tui.screens.home import HomeScreen
 from smartlead_tui.tui.toasts import TOAST_SECONDS, make_room
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from smartlead_tui.api.client import SmartLeadClient
     from smartlead_tui.config import Settings
+    from smartlead_tui.outbox.sessions import SessionMarks
     from smartlead_tui.outbox.store import Store
     from smartlead_tui.tui.screens.compose import ComposeScreen
 
@@ -54,6 +56,7 @@ class SmartleadApp(App[int]):
         Binding("ctrl+o", "open_outbox", "Outbox", id="open-outbox"),
         # Not a priority binding: a focused text field takes the letter first.
         Binding("u", "undo_send", "Undo", id="undo-send"),
+        Binding("f3", "drafts", "Drafts", id="drafts", show=False),
     ]
 
     def __init__(
@@ -81,6 +84,10 @@ class SmartleadApp(App[int]):
         self.config_error = config_error
         self._client: SmartLeadClient | None = None
         self._store: Store | None = None
+        self.session_marks: SessionMarks | None = None
+        self._ended_by_error = False
+        #: Thread keys of the drafts composers opened this session (recovery leaves them out).
+        self.opened_draft_keys: set[str] = set()
         self._store_path = store_path
         self.compose_prefill = compose
         self.start_screen = screen
@@ -93,6 +100,8 @@ class SmartleadApp(App[int]):
 
         self.tracking = TrackingDriver(self)
         self.categories = CategoryHolder(self)
+        self.crash_guard = crash_guard.CrashGuard(self)
+        crash_guard.install()
         if settings.keymap:
             from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
 
@@ -111,13 +120,28 @@ class SmartleadApp(App[int]):
         """The outbox/draft store (SQLite in the user data dir, or `store_path` in tests)."""
         if self._store is None:
             from smartlead_tui.config import data_dir
+            from smartlead_tui.outbox.sessions import SessionMarks
             from smartlead_tui.outbox.store import STORE_FILENAME, Store
 
             path = self._store_path
             if path is None:
                 path = (data_dir() / "demo" if self.demo else data_dir()) / STORE_FILENAME
             self._store = Store(path)
+            # After the store's session lock: a crashed session's mark is read while alone.
+            self.session_marks = SessionMarks(path)
+            self.session_marks.begin()
         return self._store
+
+    def _close_store(self) -> None:
+        """The end of this session on the store. Only a clean end removes the session's mark:
+        after an exception ended the app, the next start offers its drafts back."""
+        if self.session_marks is not None:
+            if not self._ended_by_error:
+                self.session_marks.end()
+            self.session_marks = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     @property
     def timezone(self) -> tzinfo:
@@ -189,6 +213,16 @@ class SmartleadApp(App[int]):
         # Runs before App._on_notify adds the toast: keep few on screen (see toasts.py).
         make_room(self, event.notification)
 
+    @on(events.Ready)
+    def _arm_crash_guard(self) -> None:
+        self.crash_guard.arm()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected exception is a message and a log entry, not the end (crash_guard)."""
+        if not self.crash_guard.handle(error):
+            self._ended_by_error = True
+            super()._handle_exception(error)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "undo_send":
             # Shown only while a reply is held; the composer has its own u while it holds one.
@@ -208,9 +242,14 @@ class SmartleadApp(App[int]):
         return HomeScreen()
 
     async def action_quit(self) -> None:
-        """Never drop a send in flight: the driver waits for it (and says so) first."""
+        """Never drop a reply silently: one held or in flight is settled (QuitScreen) first."""
         if self.send_driver is None or self.send_driver.request_quit():
             self.exit()
+            return
+        from smartlead_tui.tui.screens.quit_confirm import QuitScreen
+
+        if not isinstance(self.screen, QuitScreen):
+            self.push_screen(QuitScreen())
 
     def action_open_outbox(self) -> None:
         self.open_outbox()
@@ -218,8 +257,7 @@ class SmartleadApp(App[int]):
     async def on_unmount(self) -> None:
         if self._client is not None:
             await self._client.aclose()
-        if self._store is not None:
-            self._store.close()
+        self._close_store()
 
     async def apply_settings(self, settings: Settings, *, demo: bool) -> None:
         """Switch account, profile or demo/real mode without restarting the app."""
@@ -228,10 +266,8 @@ class SmartleadApp(App[int]):
             self.notify(f"Not switched: {blocker}.", severity="warning", markup=False)
             return
         old_client, self._client = self._client, None
-        old_store = self._store
-        if demo != self.demo and old_store is not None:
-            old_store.close()
-            self._store = None
+        if demo != self.demo:
+            self._close_store()
         self.settings = settings
         self.demo = demo
         if not demo:
@@ -263,8 +299,10 @@ class SmartleadApp(App[int]):
         Printable keys typed while the screen is being built are kept (type-ahead) and handed
         to the composer, instead of landing on the screen below it.
         """
+        from smartlead_tui.outbox.sender import draft_key_for, normalize_fields
         from smartlead_tui.tui.screens.compose import ComposeScreen
 
+        self.opened_draft_keys.add(draft_key_for(normalize_fields(prefill)))
         if after_undo:
             self._typeahead = None  # keys after an undo are the mash guard's, not typing
         else:
@@ -295,11 +333,9 @@ class SmartleadApp(App[int]):
         """
         from smartlead_tui.tui.screens.inbox import InboxScreen
 
-        if composer not in self.screen_stack:
-            return
+        if self.screen is not composer:
+            return  # something opened above it meanwhile (the quit question): stay put
         inbox = next((s for s in self.screen_stack if isinstance(s, InboxScreen)), None)
-        while self.screen is not composer:
-            self.pop_screen()  # a toast or modal above it: it is done too
         self.pop_screen()
         if inbox is None:
             return
@@ -394,6 +430,13 @@ class SmartleadApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_drafts(self) -> None:
+        """Saved drafts, to reopen or discard (recovery offers them only after a crash)."""
+        from smartlead_tui.tui.screens.drafts import DraftsScreen
+
+        if not isinstance(self.screen, DraftsScreen):
+            self.push_screen(DraftsScreen())
+
     def action_settings(self) -> None:
         from smartlead_tui.tui.screens.settings import SettingsScreen
 
@@ -407,6 +450,9 @@ class SmartleadApp(App[int]):
         yield SystemCommand("Help", "Every key binding", self.action_help)
         yield SystemCommand("Outbox", "Live delivery status of sent replies", self.open_outbox)
         yield compose_command(self, screen)
+        yield SystemCommand(
+            "Drafts", "Saved drafts: reopen one in the composer (F3)", self.action_drafts
+        )
         if self.send_driver is not None:
             yield from self.send_driver.system_commands()
 

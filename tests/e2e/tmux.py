@@ -59,8 +59,12 @@ class TmuxSession:
         )
 
     def start(self, args: str = "") -> TmuxSession:
-        """Start the installed command with `args` (a shell-quoted string)."""
-        return self.start_shell(f"{command_path()} {args}")
+        """Start the installed command with `args` (a shell-quoted string).
+
+        `exec`: the app replaces start_shell's `sh -c`, so `app_pid` (the first descendant whose
+        command line names smartlead) is the app, not a wrapper that kill -9 would leave it behind.
+        """
+        return self.start_shell(f"exec {command_path()} {args}")
 
     def keys(self, *keys: str) -> None:
         for key in keys:

@@ -20,6 +20,7 @@ from textual.widgets import Collapsible, Input, OptionList, Static, TextArea
 
 from smartlead_tui.config import Settings
 from smartlead_tui.outbox.sender import UNKNOWN_PREFIX, draft_key_for
+from smartlead_tui.outbox.sessions import SessionMarks
 from smartlead_tui.outbox.store import Store
 from smartlead_tui.sandbox import SandboxServer
 from smartlead_tui.tui.app import SmartleadApp
@@ -412,16 +413,8 @@ async def test_timeout_is_unknown_and_quit_waits(server: SandboxServer, tmp_path
         await pilot.press("ctrl+s", "enter")
         await wait_for(pilot, lambda: screen.phase == "sending")
         assert get_send_driver(app).request_quit() is False
-        said = False
-        for _ in range(150):  # no pilot.pause() once the app exits: its screen never settles
-            said = said or any(
-                "Waiting for the reply being sent" in str(n.message) for n in app._notifications
-            )
-            if app._exit:
-                break
-            await asyncio.sleep(0.02)
-        assert app._exit
-        assert said  # while it waited (newer toasts may have taken its place since)
+        await pilot.press("ctrl+q")  # the quit screen waits for it (tests/tui/test_quit.py)
+        await wait_for(pilot, lambda: app._exit, timeout=5)
     for _ in range(100):  # the slow handler of the first finishes: still one POST, no retry
         if len(server.posts("send-email-thread")) == 2:
             break
@@ -520,30 +513,33 @@ async def test_drafts_survive_a_crash_and_held_replies_are_offered(
     thread_b = {**thread_a, "email_stats_id": "another-thread"}
     thread_c = {**thread_a, "email_stats_id": "untouched-thread"}
     app = make_app(server, store_path, undo_seconds=60)
-    async with app.run_test(size=SIZE) as pilot:
-        for body in ("Held when it died", "Also held"):
-            screen = await open_compose(pilot, {**thread_a, "body": body})
-            await pilot.press("ctrl+s", "enter")
-            await wait_for(pilot, lambda: screen.phase == "held")  # noqa: B023
+    # The first session dies (kill -9): its clean-exit step never runs, its mark stays.
+    with pytest.MonkeyPatch.context() as crash:
+        crash.setattr(SessionMarks, "end", lambda self: None)
+        async with app.run_test(size=SIZE) as pilot:
+            for body in ("Held when it died", "Also held"):
+                screen = await open_compose(pilot, {**thread_a, "body": body})
+                await pilot.press("ctrl+s", "enter")
+                await wait_for(pilot, lambda: screen.phase == "held")  # noqa: B023
+                await pilot.press("escape")
+            await open_compose(pilot, thread_b)
+            await type_text(pilot, "Typed before the crash")
+
+            # Autosave writes 0.3 s after the last key (0.8 s at most); poll the file rather than
+            # trusting a fixed pause on a loaded machine. The next start (after kill -9) reads the
+            # file right now, while this app still runs: a second Store on the same path.
+            def draft_on_disk() -> bool:
+                with Store(store_path) as other:
+                    draft = other.load_draft(draft_key_for(thread_b))
+                return draft is not None and draft.fields.get("body") == "Typed before the crash"
+
+            await wait_for(pilot, draft_on_disk, timeout=10.0)
             await pilot.press("escape")
-        await open_compose(pilot, thread_b)
-        await type_text(pilot, "Typed before the crash")
-
-        # Autosave writes 0.3 s after the last key (0.8 s at most); poll the file rather than
-        # trusting a fixed pause on a loaded machine. The next start (after kill -9) reads the
-        # file right now, while this app still runs: a second Store on the same path.
-        def draft_on_disk() -> bool:
-            with Store(store_path) as other:
-                draft = other.load_draft(draft_key_for(thread_b))
-            return draft is not None and draft.fields.get("body") == "Typed before the crash"
-
-        await wait_for(pilot, draft_on_disk, timeout=10.0)
-        await pilot.press("escape")
-        await open_compose(pilot, thread_c)
-        await type_text(pilot, "x")
-        await pilot.press("backspace")
-        await pilot.press("escape")  # leaving flushes: back to the prefill -> no draft
-    assert server.posts() == []  # quitting does not send a held reply
+            await open_compose(pilot, thread_c)
+            await type_text(pilot, "x")
+            await pilot.press("backspace")
+            await pilot.press("escape")  # leaving flushes: back to the prefill -> no draft
+        assert server.posts() == []  # quitting does not send a held reply
 
     app = make_app(server, store_path, undo_seconds=60)
     async with app.run_test(size=SIZE) as pilot:

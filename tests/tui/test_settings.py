@@ -212,9 +212,11 @@ async def test_first_run_offers_recovery_once_the_welcome_is_answered(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     """A crash in the demo must not hide its draft behind the welcome screen forever."""
+    from smartlead_tui.outbox.sessions import SessionMarks
     from smartlead_tui.outbox.store import Store
     from smartlead_tui.tui.screens.recovery import RecoveryScreen
 
+    SessionMarks(tmp_path / "outbox.sqlite3").begin()  # a session that died, never ended
     with Store(tmp_path / "outbox.sqlite3") as store:
         store.save_draft("42:st-9", {"body": "half written", "to_email": "ann@example.com"})
     app = first_run_app(sandbox, tmp_path)

@@ -43,6 +43,6 @@ def test_editor_round_trip_keeps_the_body() -> None:
 
 
 def test_draft_preview_in_the_recovery_list_is_terminal_safe() -> None:
-    from smartlead_tui.tui.screens.recovery import _preview
+    from smartlead_tui.tui.screens.drafts import body_preview
 
-    assert _preview({"body": "Hi\x1b[31m red"}) == "Hi␛[31m red"
+    assert body_preview({"body": "Hi\x1b[31m red"}) == "Hi␛[31m red"

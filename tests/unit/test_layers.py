@@ -18,6 +18,8 @@ CORE = [
     "smartlead_tui.outbox.store",
     "smartlead_tui.outbox.sender",
     "smartlead_tui.outbox.drafts",
+    "smartlead_tui.outbox.sessions",
+    "smartlead_tui.logs",
     "smartlead_tui.outbox.tracker",
     "smartlead_tui.outbox.states",
     "smartlead_tui.outbox.resolve",

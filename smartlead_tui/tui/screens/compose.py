@@ -311,6 +311,13 @@ class ComposeScreen(Screen[None]):
             except StoreError as exc:
                 self._autosave_failed(exc)
 
+    def keep_draft(self) -> bool:
+        """Write what the form holds now (an unexpected error elsewhere must not lose it)."""
+        if self.phase != "edit" or self._autosaver is None or not self.query(ReplyForm):
+            return False
+        self._save_now_forced(self.form.get_fields())
+        return True
+
     def _autosave_failed(self, exc: Exception) -> None:
         self.notify(
             f"Could not autosave the draft: {exc}", severity="error", markup=False, timeout=8
@@ -519,7 +526,7 @@ class ComposeScreen(Screen[None]):
                 "-sending",
             )
         elif state == "queued":
-            if self.phase == "sending" and self.is_current:
+            if self.phase == "sending" and self.app.screen is self:
                 self._leave()  # sent with no undo window: the toast says it was queued
             self._set_phase("done")
             extra = f" ⚠ {entry.last_error}" if entry.last_error else ""

@@ -3,15 +3,22 @@
 After a crash, `kill -9` or a dropped SSH session the store still has everything; this modal
 offers it back. A held reply is never sent silently: the person chooses "send now" or "back to
 draft". Interrupted sends are shown as unknown, to be checked before any resend.
+
+Drafts are offered once, and only those the crashed session wrote (outbox/sessions.py): a draft
+left on purpose waits in the Drafts screen (F3) instead. The modal never covers a composer (the
+`compose` command's, which has restored its own draft already): it waits until that closes, and
+leaves out drafts a composer has opened meanwhile.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -19,9 +26,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from smartlead_tui.control_chars import visible_controls
-from smartlead_tui.outbox.sender import lead_label_for
 from smartlead_tui.outbox.store import DraftRecord, OutboxEntry, Recovery, StoreError
+from smartlead_tui.tui.screens.drafts import body_preview, draft_prompt
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_sender import get_send_driver
 
@@ -31,12 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["RecoveryScreen", "offer_recovery"]
 
 
-def _preview(fields: dict[str, Any], width: int = 40) -> str:
-    # A draft can hold a pasted ESC (the composer blocks sending it, not saving it).
-    body = visible_controls(" ".join(str(fields.get("body") or "").split()))
-    if not body:
-        return "(empty body)"
-    return body if len(body) <= width else body[: width - 1] + "…"
+#: How often a recovery that waits for the composer to close looks again.
+DEFER_SECONDS = 0.25
 
 
 class RecoveryScreen(ModalScreen[None]):
@@ -65,6 +67,7 @@ class RecoveryScreen(ModalScreen[None]):
         self._held: dict[str, OutboxEntry] = {f"held-{e.id}": e for e in recovery.held}
         self._drafts: dict[str, DraftRecord] = {f"draft-{d.thread_key}": d for d in recovery.drafts}
         self._unknown: dict[str, OutboxEntry] = {f"unknown-{e.id}": e for e in recovery.interrupted}
+        self._shown_at: float | None = None
 
     @property
     def tz(self) -> tzinfo:
@@ -78,11 +81,26 @@ class RecoveryScreen(ModalScreen[None]):
             yield OptionList(*self._options(), id="recovery-list", markup=False)
             yield Static(
                 "Held: s sends now, d puts it back into the drafts. Drafts: enter opens. "
-                "escape: decide later (everything stays saved).",
+                "escape: decide later (everything stays saved; F3 lists the drafts).",
                 id="recovery-help",
                 markup=False,
             )
         yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._mark_shown)
+
+    def _mark_shown(self) -> None:
+        from textual import _time  # the clock Textual stamps every event with
+
+        self._shown_at = _time.get_time()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key typed before this modal was on screen was meant for the app starting up (a
+        reply being typed, `s` of "sure"): it never sends or moves anything here."""
+        if self._shown_at is None or event.time < self._shown_at:
+            event.prevent_default()
+            event.stop()
 
     def _intro(self) -> str:
         parts = []
@@ -97,7 +115,10 @@ class RecoveryScreen(ModalScreen[None]):
                 "before resending."
             )
         if self._drafts:
-            parts.append(f"{len(self._drafts)} draft(s) were saved.")
+            parts.append(
+                f"{len(self._drafts)} draft(s) were being written when the last session ended "
+                "without quitting."
+            )
         return " ".join(parts) or "Nothing to recover."
 
     def _options(self) -> list[Option]:
@@ -107,7 +128,7 @@ class RecoveryScreen(ModalScreen[None]):
         for key, entry in self._unknown.items():
             text = Text.assemble(
                 ("UNKNOWN ", "bold"),
-                f"{entry.lead_label or 'reply'} — {_preview(entry.fields)} — ",
+                f"{entry.lead_label or 'reply'} — {body_preview(entry.fields)} — ",
                 "check the thread before resending",
             )
             options.append(Option(text, id=key))
@@ -117,17 +138,14 @@ class RecoveryScreen(ModalScreen[None]):
 
     def _held_text(self, entry: OutboxEntry) -> Text:
         due = entry.hold_until.astimezone(self.tz).strftime("%H:%M:%S") if entry.hold_until else "?"
+        label = entry.lead_label or "reply"
         return Text.assemble(
             ("HELD    ", "bold"),
-            f"{entry.lead_label or 'reply'} — {_preview(entry.fields)} — was due {due}, not sent",
+            f"{label} — {body_preview(entry.fields)} — was due {due}, not sent",
         )
 
     def _draft_text(self, draft: DraftRecord) -> Text:
-        saved = draft.updated_at.astimezone(self.tz).strftime("%d %b %H:%M")
-        return Text.assemble(
-            ("DRAFT   ", "bold"),
-            f"{lead_label_for(draft.fields)} — {_preview(draft.fields)} — saved {saved}",
-        )
+        return draft_prompt(draft, self.tz)
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -226,8 +244,9 @@ class RecoveryScreen(ModalScreen[None]):
 def offer_recovery(app: App[Any]) -> Recovery | None:
     """Run `store.recover()` once per app and show this modal when anything came back.
 
-    Call it from the app's on_mount (after the first screen is pushed). Returns the Recovery,
-    or None when it already ran or the store failed (the failure is notified).
+    Call it from the app's on_mount (after the first screen is pushed). Returns the Recovery
+    (drafts: only the crashed session's), or None when it already ran or the store failed (the
+    failure is notified).
     """
     if getattr(app, "_smartlead_recovery_done", False):
         return None
@@ -257,6 +276,62 @@ def offer_recovery(app: App[Any]) -> Recovery | None:
             timeout=15,
             markup=False,
         )
+        return recovery
+    marks = getattr(smartlead, "session_marks", None)
+    crashed = marks.crashed_since() if marks is not None else None
+    drafts = (
+        [d for d in recovery.drafts if d.updated_at >= crashed]  # the same clock, in µs
+        if crashed is not None
+        else []
+    )
+    recovery = dataclasses.replace(recovery, drafts=drafts)
+    if marks is not None:
+        marks.forget_crashed()  # offered once; the drafts stay in the Drafts screen
     if recovery.held or recovery.drafts or recovery.interrupted:
-        app.push_screen(RecoveryScreen(recovery))
+        _show_when_no_composer(smartlead, recovery)
     return recovery
+
+
+def _composer_open(app: App[Any]) -> bool:
+    from smartlead_tui.tui.screens.compose import ComposeScreen
+
+    return any(isinstance(screen, ComposeScreen) for screen in app.screen_stack)
+
+
+def _show_when_no_composer(app: SmartleadApp, recovery: Recovery) -> None:
+    """Push the modal now, or once no composer is open (never over what is being typed)."""
+    if not _composer_open(app):
+        app.push_screen(RecoveryScreen(recovery))
+        return
+    store = app.store
+
+    def retry() -> None:
+        if _composer_open(app) or not app.is_running:
+            return
+        timer.stop()
+        if app.store is not store:
+            return  # switched to another outbox meanwhile: offered at its next start instead
+        current = _still_to_offer(app, recovery)
+        if current.held or current.drafts or current.interrupted:
+            app.push_screen(RecoveryScreen(current))
+
+    timer = app.set_interval(DEFER_SECONDS, retry, name="recovery-deferred")
+
+
+def _still_to_offer(app: SmartleadApp, recovery: Recovery) -> Recovery:
+    """What is still worth offering after a wait: not what a composer opened or a send used."""
+    opened: set[str] = getattr(app, "opened_draft_keys", set())
+    store = app.store
+    drafts: list[DraftRecord] = []
+    held: list[OutboxEntry] = []
+    interrupted: list[OutboxEntry] = []
+    try:
+        for draft in recovery.drafts:
+            current = store.load_draft(draft.thread_key)
+            if current is not None and draft.thread_key not in opened:
+                drafts.append(current)
+        held = [e for e in recovery.held if store.get_entry(e.id).state == "held"]
+        interrupted = [e for e in recovery.interrupted if store.get_entry(e.id).state == "unknown"]
+    except StoreError:
+        return recovery
+    return dataclasses.replace(recovery, drafts=drafts, held=held, interrupted=interrupted)

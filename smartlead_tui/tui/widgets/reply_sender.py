@@ -57,8 +57,7 @@ class SendDriver:
         self._clock = clock
         self._sender: Sender | None = None
         self._held: dict[int, datetime] = {}
-        self._sending: set[int] = set()
-        self._quit_when_idle = False
+        self._sending: dict[int, datetime] = {}
         self._timer: Timer | None = None
 
     # -- wiring --------------------------------------------------------------------------
@@ -125,8 +124,17 @@ class SendDriver:
     def held_ids(self) -> list[int]:
         return sorted(self._held)
 
+    @property
+    def sending_ids(self) -> list[int]:
+        return sorted(self._sending)
+
     def is_sending(self, entry_id: int) -> bool:
         return entry_id in self._sending
+
+    def sending_for(self, entry_id: int) -> float | None:
+        """Seconds since this session's POST of the reply started (None: not in flight)."""
+        since = self._sending.get(entry_id)
+        return None if since is None else max(0.0, (self.now() - since).total_seconds())
 
     def remaining(self, entry_id: int) -> float | None:
         """Seconds left in the undo window of a reply held by this session (None: not held)."""
@@ -180,23 +188,12 @@ class SendDriver:
         self._start_send(entry_id)
 
     def request_quit(self) -> bool:
-        """True when the app may exit now; otherwise exit once the send in flight ends.
+        """True when the app may exit now: nothing held in the undo window, nothing in flight.
 
-        A reply being POSTed is never dropped: its outcome must reach the journal first.
+        Otherwise the app asks first (QuitScreen): a held reply is never dropped silently and
+        a reply being POSTed must have its outcome journaled before the app goes.
         """
-        if not self._sending:
-            return True
-        self._quit_when_idle = True
-        count = len(self._sending)
-        what = "the reply being sent" if count == 1 else f"the {count} replies being sent"
-        self.app.notify(
-            f"Waiting for {what} to finish before quitting…",
-            title="Sending",
-            severity="warning",
-            timeout=60,
-            markup=False,
-        )
-        return False
+        return not self._sending and not self._held
 
     def system_commands(self) -> Iterator[SystemCommand]:
         """Command palette entries (the app yields these from get_system_commands)."""
@@ -242,7 +239,7 @@ class SendDriver:
     def _start_send(self, entry_id: int) -> None:
         if entry_id in self._sending:
             return
-        self._sending.add(entry_id)
+        self._sending[entry_id] = self.now()
         self.app.run_worker(
             self._send(self.sender, entry_id),
             name=f"send-{entry_id}",
@@ -264,11 +261,9 @@ class SendDriver:
             )
             entry = None
         finally:
-            self._sending.discard(entry_id)
+            self._sending.pop(entry_id, None)
         if entry is not None:
             self._announce(entry)
-        if self._quit_when_idle and not self._sending:
-            self.app.exit()
 
     def _announce(self, entry: OutboxEntry) -> None:
         who = entry.lead_label or f"entry {entry.id}"

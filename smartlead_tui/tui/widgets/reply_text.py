@@ -19,6 +19,7 @@ from smartlead_tui.control_chars import (
     strip_controls,
     visible_controls,
 )
+from smartlead_tui.tui.widgets.safe_text_area import SafeTextArea
 
 __all__ = [
     "ControlPictures",
@@ -34,7 +35,7 @@ __all__ = [
 Caret = int | tuple[int, int]
 
 
-class ReplyTextArea(TextArea):
+class ReplyTextArea(SafeTextArea):
     """A TextArea that draws control characters as their pictures (␛, ␇) instead of sending
     them to the terminal."""
 

@@ -1,0 +1,97 @@
+"""Whether the last session on an outbox ended cleanly, so recovery is offered for crashes only.
+
+Each app process marks its session with a small file in `<store>.sessions/` and removes it
+when it exits cleanly. A mark whose process is gone (read only while no other process holds the
+outbox, see SessionLock.alone) means that session crashed, was killed or lost its terminal: the
+drafts it wrote since it started are the ones to offer back, once. Drafts a person left on
+purpose, by closing the composer and quitting, are not pushed at them at every start; they
+are listed on request (the Drafts screen).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = ["SessionMarks"]
+
+DIR_SUFFIX = ".sessions"
+
+#: A mark that cannot be read still says "a session crashed"; from when is unknown, so every
+#: draft counts as written in it.
+UNKNOWN_START = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SessionMarks:
+    """This process's "session open" mark beside one outbox file, and the marks of crashed ones."""
+
+    def __init__(self, store_path: Path, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self.directory = Path(f"{store_path}{DIR_SUFFIX}")
+        self._clock = clock
+        self._own: Path | None = None
+
+    def begin(self) -> None:
+        """Mark this session as open (idempotent). Without a writable directory nothing is
+        marked: a later crash of this session then offers no drafts, which are still listed."""
+        if self._own is not None:
+            return
+        name = f"{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
+        try:
+            self.directory.mkdir(mode=0o700, exist_ok=True)
+            path = self.directory / name
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(
+                json.dumps({"pid": os.getpid(), "started_at": self._clock().isoformat()}),
+                encoding="utf-8",
+            )
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except OSError:
+            return
+        self._own = path
+
+    def _others(self) -> list[Path]:
+        try:
+            found = sorted(self.directory.glob("*.json"))
+        except OSError:
+            return []
+        return [path for path in found if path != self._own]
+
+    def crashed_since(self) -> datetime | None:
+        """When the oldest session that did not end cleanly started (None: all ended cleanly).
+
+        Only meaningful while this process is alone on the outbox: a live second copy of the
+        app has a mark too.
+        """
+        starts: list[datetime] = []
+        for path in self._others():
+            try:
+                started = datetime.fromisoformat(json.loads(path.read_text("utf-8"))["started_at"])
+                if started.tzinfo is None:
+                    raise ValueError("naive time")
+            except (OSError, ValueError, KeyError, TypeError):
+                started = UNKNOWN_START
+            starts.append(started)
+        return min(starts) if starts else None
+
+    def forget_crashed(self) -> None:
+        """The crash was dealt with (offered once): its marks go, the drafts stay."""
+        for path in self._others():
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    def end(self) -> None:
+        """A clean exit: this session leaves nothing to offer at the next start."""
+        own, self._own = self._own, None
+        if own is not None:
+            with contextlib.suppress(OSError):
+                own.unlink()
