@@ -187,6 +187,8 @@ async def send_reply(pilot: Pilot[Any], compose: Any, *, shots: bool = False) ->
         shoot(app, "review")
     await pilot.press("enter")
     await until(pilot, lambda: compose.phase == "held", "the undo window")
+    # Back on the inbox at once, the next conversation selected; u would take it back.
+    await until(pilot, lambda: inbox_ready(app), "back on the inbox")
     if shots:
         await pilot.pause(0.3)
         shoot(app, "compose-held")
@@ -223,24 +225,20 @@ async def main_flow(sandbox: SandboxServer, folder: Path) -> None:
         shoot(app, "compose")
         await send_reply(pilot, compose, shots=True)
         first_id = compose.held_entry_id
-        await pilot.press("escape")  # compose closes
-        await until(pilot, lambda: screen_is(app, "ThreadScreen"), "back in the thread")
-        await pilot.press("escape")
-        await until(pilot, lambda: inbox_ready(app), "back in the inbox")
 
-        # 2. Another reply straight from the inbox.
-        await pilot.press("down", "r")
+        # 2. Another reply straight from the inbox (the send left the next row selected).
+        await pilot.press("r")
         compose = await write_reply(pilot, REPLIES[1])
         await send_reply(pilot, compose)
-        await pilot.press("escape")
-        await until(pilot, lambda: inbox_ready(app), "back in the inbox")
 
-        # 3. One SmartLead refuses (a 500): it shows as send-failed, nothing went.
+        # 3. One SmartLead refuses (a 500): nothing went; r on it shows the reply and why.
         sandbox.add_fault("500", method="POST", path="send-email-thread")
-        await pilot.press("down", "r")
+        await pilot.press("r")
         compose = await write_reply(pilot, REPLIES[2])
         await send_reply(pilot, compose)
-        await pilot.pause(0.6)  # the composer refocuses the body after a failure
+        await pilot.press("up", "r")
+        await until(pilot, lambda: screen_is(app, "ComposeScreen"), "the refused reply")
+        await pilot.pause(0.6)
         shoot(app, "compose-failed")
         await pilot.press("escape")
         await until(pilot, lambda: inbox_ready(app), "back in the inbox")

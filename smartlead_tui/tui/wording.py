@@ -54,5 +54,7 @@ def not_sent_toast(who: str, last_error: str | None, error: ApiError | None) -> 
     reason = in_app_words(last_error or "SmartLead refused it")
     retry = "It can be sent again as it is" if fix == "nothing" else ""
     return join_sentences(
-        f"Reply to {who} was not sent: {reason}", "It is back in the drafts", retry
+        f"Reply to {who} was not sent: {reason}",
+        "It is back in the drafts: r on its conversation (or F3) opens it",
+        retry,
     )

@@ -118,3 +118,42 @@ async def test_a_send_returns_to_the_inbox_and_u_still_undoes(
         assert "nothing was sent" in str(composer.query_one("#banner").render())
         assert not app.send_driver.held_ids
         assert server.posts("send-email-thread") == []
+
+
+async def test_a_send_refused_after_leaving_says_why_when_reopened(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """The person is back on the inbox when SmartLead refuses: the toast says where the reply
+    is, and `r` on that conversation shows it with the reason, not just "Draft restored"."""
+    server.add_fault("500", method="POST", path="send-email-thread")
+    app = make_app(server, tmp_path, cls=InboxTestApp, undo_seconds=30)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        clock = FakeClock()
+        app.send_driver = SendDriver(app, clock=clock)
+        app.send_driver.start()
+        inbox = await loaded(pilot)
+        first = inbox.table.ordered_keys()[0]
+        jump_to(inbox, first)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        composer = app.screen
+        assert isinstance(composer, ComposeScreen)
+        await wait_until(pilot, lambda: composer.focused is composer.query_one("#body"))
+        await pilot.press(*"Refused later")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is inbox)
+        clock.advance(31)  # the undo window ends while the person reads the next thread
+        await wait_until(pilot, lambda: len(server.posts("send-email-thread")) == 1)
+        await wait_until(pilot, lambda: not app.send_driver.busy)
+        said = " ".join(str(n.message) for n in app._notifications)
+        assert "was not sent" in said and "r on its conversation" in said
+
+        jump_to(inbox, first)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.screen is composer)
+        await wait_until(pilot, lambda: composer.form.get_fields()["body"] == "Refused later")
+        banner = str(composer.query_one("#banner").render())
+        assert banner.startswith("✗ Not sent:") and "server error (500)" in banner, banner
+    assert len(server.posts("send-email-thread")) == 1

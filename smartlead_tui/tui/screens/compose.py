@@ -232,7 +232,11 @@ class ComposeScreen(Screen[None]):
         if self._autosaver is not None:
             self._autosaver.reset(draft_key_for(self._initial), self._baseline)
         undone = "Undone: nothing was sent. " if self._undone else ""
-        if self._restored_at is not None:
+        failed = self._failed_send() if self._restored_at is not None and not undone else None
+        if failed is not None:
+            # Reopened after a send SmartLead refused while the person was elsewhere: say why.
+            self._set_banner(not_sent_banner(failed.last_error, None), "-failed")
+        elif self._restored_at is not None:
             saved = self._restored_at.astimezone(self.tz).strftime("%H:%M")
             self._set_banner(f"{undone}Draft restored (saved {saved}) · autosaved as you type", "")
         elif undone:
@@ -259,6 +263,26 @@ class ComposeScreen(Screen[None]):
         typed = take() if take is not None else ""
         if typed:
             self.insert_typeahead(typed)
+
+    def _failed_send(self) -> OutboxEntry | None:
+        """The refused send this restored draft came back from, if that is where it came from.
+
+        A refusal writes the reply back as the thread's draft in the same transaction, so the
+        two carry the same time; a draft edited since is the person's, not the failure's.
+        """
+        restored = self._restored_at
+        if restored is None:
+            return None
+        key = draft_key_for(self._initial)
+        try:
+            recent = self.smartlead.store.list_entries(states=["send-failed"], limit=50)
+        except StoreError:
+            return None
+        for entry in recent:
+            if entry.thread_key == key:
+                gap = abs((entry.updated_at - restored).total_seconds())
+                return entry if gap < 2 else None
+        return None
 
     def _stop_typeahead(self) -> None:
         self.accepting_typeahead = False
