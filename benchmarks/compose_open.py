@@ -12,7 +12,6 @@ Bounded: about 20 s. Usage: python benchmarks/compose_open.py [--opens 10]
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from keystroke import Pane, app_command, percentile
+from keystroke import Pane, app_command, pane_env, percentile
 
 
 def styled(pane: Pane) -> str:
@@ -48,16 +47,7 @@ def until_changed(pane: Pane, key: str, marker: str | None, timeout: float = 5.0
 def measure(opens: int) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {"floor": [], "first": [], "again": [], "back": []}
     with tempfile.TemporaryDirectory() as home:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("SMARTLEAD_")},
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "TERM": "xterm-256color",
-            "HOME": home,
-            "XDG_CONFIG_HOME": f"{home}/config",
-            "XDG_DATA_HOME": f"{home}/data",
-            "XDG_STATE_HOME": f"{home}/state",
-        }
+        env = pane_env(home)
         pane = Pane(f"{app_command()} --demo", env, (80, 24))
         try:
             pane.wait_for("20 conversations")

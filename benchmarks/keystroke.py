@@ -111,21 +111,26 @@ def app_command() -> str:
     )
 
 
+def pane_env(home: str) -> dict[str, str]:
+    """A private HOME (no config, a fresh demo outbox) and a UTF-8 256-colour terminal."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SMARTLEAD_")},
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TERM": "xterm-256color",
+        "HOME": home,
+        "XDG_CONFIG_HOME": f"{home}/config",
+        "XDG_DATA_HOME": f"{home}/data",
+        "XDG_STATE_HOME": f"{home}/state",
+    }
+
+
 def measure(
     count: int, gap: float, size: tuple[int, int], floor: bool
 ) -> list[tuple[str, list[float]]]:
     results: list[tuple[str, list[float]]] = []
     with tempfile.TemporaryDirectory() as home:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("SMARTLEAD_")},
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "TERM": "xterm-256color",
-            "HOME": home,
-            "XDG_CONFIG_HOME": f"{home}/config",
-            "XDG_DATA_HOME": f"{home}/data",
-            "XDG_STATE_HOME": f"{home}/state",
-        }
+        env = pane_env(home)
         if floor:
             script = Path(home) / "floor.py"
             script.write_text(FLOOR_APP, encoding="utf-8")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from smartlead_tui.api.models import int_or_none
+
 __all__ = [
     "CACHE_VERSION",
     "Category",
@@ -47,16 +49,6 @@ class Category:
     sentiment: str = ""  # "positive" | "negative" | "neutral" | "" (not given)
 
 
-def _int_id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def parse_categories(payload: Any) -> list[Category]:
     """The API's answer as categories: a bare array, or `{data: [...]}` / `{ok, data: [...]}`.
 
@@ -74,7 +66,7 @@ def parse_categories(payload: Any) -> list[Category]:
     for row in rows:
         if not isinstance(row, Mapping):
             continue
-        cid = _int_id(row.get("id"))
+        cid = int_or_none(row.get("id"))
         name = row.get("name")
         if cid is None or not isinstance(name, str) or not name.strip():
             continue
@@ -118,7 +110,7 @@ def category_from_fields(
     fields: Mapping[str, Any], names: CategoryNames
 ) -> tuple[str, Category | None]:
     """(label, category) of the lead a draft answers; label "" when the draft does not say."""
-    cid = _int_id(fields.get("lead_category_id"))
+    cid = int_or_none(fields.get("lead_category_id"))
     if cid is None:
         return "", None
     return names.label(cid), names.get(cid)
