@@ -9,7 +9,6 @@ import os
 import re
 import shlex
 import stat
-import subprocess
 import sys
 import tomllib
 from datetime import tzinfo
@@ -36,6 +35,7 @@ from smartlead_tui.config import (
     write_config_document,
 )
 from smartlead_tui.config_cli import add_config_parser, run_config_command
+from tests.import_check import loaded_by
 
 REPO = Path(__file__).resolve().parents[2]
 POSIX = os.name != "nt"
@@ -174,21 +174,8 @@ def test_settings_defaults_match_schema() -> None:
 
 
 def test_config_module_stays_import_light() -> None:
-    code = (
-        "import sys, smartlead_tui.config as c;"
-        "bad = {'textual', 'httpx', 'tomli_w', 'subprocess', 'platformdirs'} & set(sys.modules);"
-        "print(sorted(bad))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    imported = set(json.loads(done.stdout.replace("'", '"')))
-    assert not imported & {"textual", "httpx", "tomli_w", "platformdirs"}
+    heavy = {"textual", "httpx", "tomli_w", "platformdirs"}
+    assert loaded_by(["smartlead_tui.config"], heavy) == []
 
 
 # --- the issue's "must show" --------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -30,6 +28,7 @@ from smartlead_tui.inbox import (
     zone_label,
 )
 from smartlead_tui.sandbox import SandboxServer
+from tests.import_check import loaded_by
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -419,10 +418,4 @@ def test_pending_outbox_entries_until_the_history_shows_them() -> None:
 
 
 def test_core_inbox_module_does_not_import_textual() -> None:
-    code = (
-        "import sys, smartlead_tui.inbox; print(any(m.startswith('textual') for m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert result.stdout.strip() == "False"
+    assert loaded_by(["smartlead_tui.inbox"], {"textual", "textual_serve"}) == []

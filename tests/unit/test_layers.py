@@ -1,61 +1,53 @@
-"""Core modules must not import Textual: they run in the CLI, tests and benchmarks without it."""
+"""The layer rule: the core runs in the CLI, tests and benchmarks without Textual or the TUI.
+
+Checked twice: statically by import-linter (the contracts in pyproject.toml, which see every
+import but not whether it is lazy) and at run time in a fresh interpreter (which sees laziness).
+"""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-CORE = [
-    "smartlead_tui.api.client",
-    "smartlead_tui.api.limiter",
-    "smartlead_tui.api.models",
-    "smartlead_tui.api.errors",
-    "smartlead_tui.config",
-    "smartlead_tui.control_chars",
-    "smartlead_tui.keymap",
-    "smartlead_tui.wording",
-    "smartlead_tui.validation",
-    "smartlead_tui.outbox.store",
-    "smartlead_tui.outbox.sender",
-    "smartlead_tui.outbox.drafts",
-    "smartlead_tui.outbox.sessions",
-    "smartlead_tui.logs",
-    "smartlead_tui.outbox.tracker",
-    "smartlead_tui.outbox.states",
-    "smartlead_tui.outbox.resolve",
-    "smartlead_tui.inbox",
-    "smartlead_tui.categories",
-    "smartlead_tui.body_format",
-    "smartlead_tui.tracking_cli",
-    "smartlead_tui.sandbox",
-    "smartlead_tui.redact",
-    "smartlead_tui.cli",
-]
+from tests.import_check import REPO, core_modules, loaded_by
+
+COMMAND_MODULES = ["smartlead_tui.cli", "smartlead_tui.config_cli", "smartlead_tui.tracking_cli"]
+
+
+def _lint_imports() -> str:
+    """`lint-imports` from this interpreter's environment (the venv the tests run in)."""
+    found = Path(sys.executable).with_name("lint-imports")
+    return str(found) if found.exists() else (shutil.which("lint-imports") or "lint-imports")
+
+
+def test_import_contracts_are_kept() -> None:
+    done = subprocess.run(
+        [_lint_imports(), "--no-cache"], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_walk_finds_the_core() -> None:
+    """A walk that found nothing would make the next test pass vacuously."""
+    found = core_modules()
+    assert {"smartlead_tui.config", "smartlead_tui.api.client", "smartlead_tui.sandbox"} <= set(
+        found
+    )
+    assert not [m for m in found if m.startswith(("smartlead_tui.tui", "smartlead_tui.cli"))]
 
 
 def test_core_does_not_import_textual() -> None:
-    code = (
-        "import importlib, sys\n"
-        f"for name in {CORE!r}:\n"
-        "    importlib.import_module(name)\n"
-        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
-        "print(','.join(bad))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == ""
+    assert loaded_by(core_modules(), {"textual", "smartlead_tui.tui"}) == []
+
+
+def test_command_modules_import_the_tui_only_lazily() -> None:
+    """import-linter cannot tell a function-level import from a top-level one: this can."""
+    assert loaded_by(COMMAND_MODULES, {"textual", "smartlead_tui.tui"}) == []
 
 
 def test_cli_start_does_not_import_httpx_or_textual() -> None:
     """`smartlead-tui --version` and usage errors stay fast: no heavy imports."""
-    code = (
-        "import sys\n"
-        "from smartlead_tui.cli import build_parser\n"
-        "build_parser()\n"
-        "print(','.join(m for m in ('httpx', 'textual') if m in sys.modules))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == ""
+    then = "from smartlead_tui.cli import build_parser\nbuild_parser()"
+    assert loaded_by([], {"httpx", "textual"}, then=then) == []

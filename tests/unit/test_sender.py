@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -36,6 +34,7 @@ from smartlead_tui.outbox.sender import (
 )
 from smartlead_tui.outbox.store import OutboxEntry, Store, TransitionError
 from smartlead_tui.sandbox import SandboxServer
+from tests.import_check import loaded_by
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -507,14 +506,8 @@ def test_autosave_moves_and_deletes_untouched_drafts(store: Store) -> None:
 
 
 def test_core_does_not_import_textual() -> None:
-    code = (
-        "import sys, smartlead_tui.outbox.sender, smartlead_tui.outbox.drafts;"
-        "print('textual' in sys.modules)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "False"
+    modules = ["smartlead_tui.outbox.sender", "smartlead_tui.outbox.drafts"]
+    assert loaded_by(modules, {"textual"}) == []
 
 
 async def test_review_warns_when_the_lead_already_has_a_reply_scheduled(
