@@ -94,9 +94,17 @@ def describe_controls(text: str) -> str:
     return f"control characters {', '.join(names[:-1])} and {names[-1]}"
 
 
+#: A whole terminal escape sequence (CSI like "ESC[31m", OSC up to BEL or ST, a two-byte ESC x):
+#: stripping the ESC alone would leave "[31m" in the reply.
+ESCAPE_SEQUENCE = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+)
+
+
 def strip_controls(text: str) -> str:
-    """`text` without its control characters (tab, newline and carriage return stay)."""
-    return CONTROL_CHARS.sub("", text)
+    """`text` without its control characters or the escape sequences they start (tab, newline
+    and carriage return stay)."""
+    return CONTROL_CHARS.sub("", ESCAPE_SEQUENCE.sub("", text))
 
 
 def visible_controls(text: str) -> str:

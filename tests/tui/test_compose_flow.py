@@ -157,3 +157,26 @@ async def test_a_send_refused_after_leaving_says_why_when_reopened(
         banner = str(composer.query_one("#banner").render())
         assert banner.startswith("✗ Not sent:") and "server error (500)" in banner, banner
     assert len(server.posts("send-email-thread")) == 1
+
+
+async def test_a_scheduled_reply_is_announced_as_scheduled_not_sent(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    app = make_app(server, tmp_path, cls=InboxTestApp, undo_seconds=0)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        inbox = await loaded(pilot)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        composer = app.screen
+        assert isinstance(composer, ComposeScreen)
+        composer.query_one("#schedule", Input).value = "in 2h"
+        await wait_until(pilot, lambda: composer.focused is composer.query_one("#body"))
+        await pilot.press(*"Later today")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is inbox)
+        await wait_until(pilot, lambda: any(n.title == "Scheduled" for n in app._notifications))
+        (note,) = [n for n in app._notifications if n.title == "Scheduled"]
+        assert "scheduled: SmartLead sends it on" in note.message
+        assert not any(n.title == "Sent" for n in app._notifications)

@@ -225,6 +225,11 @@ async def test_sort_and_filter_keys(server: SandboxServer, tmp_path: Path) -> No
             screen.query_one("#outbox-view").render()
         )
         assert order()  # rows are there
+        table.focus()
+        await pilot.press("j")  # as in the inbox, j/k move through the rows
+        assert table.cursor_row == 1
+        await pilot.press("k")
+        assert table.cursor_row == 0
 
 
 async def test_track_a_pasted_message_id_and_reject_a_malformed_one(

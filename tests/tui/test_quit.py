@@ -145,3 +145,29 @@ async def test_quit_stays_open_when_the_reply_did_not_go(
         await pilot.press("ctrl+q")  # nothing pending any more: quits
         await wait_for(pilot, lambda: bool(app._exit))
     assert states(store_path) == ["send-failed"]
+
+
+async def test_the_undo_window_waits_while_the_quit_question_is_open(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """Reading the question past the end of the window must not send the reply and quit."""
+    store_path = tmp_path / "outbox.sqlite3"
+    app = make_app(server, store_path, undo_seconds=10)
+    async with app.run_test(size=SIZE) as pilot:
+        clock = fake_clock(app)
+        await hold_a_reply(pilot, server)
+        clock.advance(4)
+        screen = await quit_screen(pilot, app)
+        clock.advance(60)  # the person reads, thinks, looks away
+        await pilot.pause(0.5)  # several driver ticks
+        assert server.posts() == [] and not app._exit
+        assert "goes in 6 s" in static_text(screen, "#quit-text")
+        assert "waits for your answer" in static_text(screen, "#quit-text")
+        await pilot.press("escape")  # stay: the window goes on from where it stopped
+        await wait_for(pilot, lambda: not isinstance(app.screen, QuitScreen))
+        (held,) = app.send_driver.held_ids
+        assert 5.5 < (app.send_driver.remaining(held) or 0) <= 6
+        clock.advance(7)
+        await wait_for(pilot, lambda: len(server.posts()) == 1)
+        assert not app._exit
+    assert states(store_path) == ["queued"]

@@ -485,7 +485,9 @@ class ComposeScreen(Screen[None]):
             self.notify(
                 f"Reply to {who} is held for {left:.0f} s before it goes: u takes it back.",
                 title="Held",
-                timeout=max(2.0, left),
+                # Short: the footer's "u Undo" says it as long as it is true; a toast still up
+                # after an undo would not.
+                timeout=min(4.0, max(2.0, left)),
                 markup=False,
             )
             self._leave()
@@ -498,6 +500,7 @@ class ComposeScreen(Screen[None]):
         mashed (u, enter, y) are dropped (`swallows_key`) so they cannot land in a field."""
         self._reviewed_fields = None
         self._set_phase("edit")
+        self._validate()  # the status line said "Reviewing…": it lists blockers again
         self._set_banner(message, css_class)
         self._mash_guard_at = self.driver.now() if guard_mashing else None
         self._refocus()

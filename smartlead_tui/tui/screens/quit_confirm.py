@@ -76,7 +76,9 @@ class QuitScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         driver = self.driver
         self._watched = set(driver.held_ids) | set(driver.sending_ids)
-        if not driver.held_ids:
+        if driver.held_ids:
+            driver.pause_countdowns()  # nothing goes, and nothing quits, until they answer
+        else:
             self.phase = "waiting"  # nothing to decide: only a POST to wait for
         self._refresh()
         self.set_interval(TICK_SECONDS, self._refresh)
@@ -91,12 +93,14 @@ class QuitScreen(ModalScreen[None]):
     def action_send_now(self) -> None:
         if self.phase != "ask":
             return
+        self.driver.resume_countdowns()
         for entry_id in self.driver.held_ids:
             self.driver.send_now(entry_id)
         self._wait()
 
     def action_wait(self) -> None:
         if self.phase == "ask":
+            self.driver.resume_countdowns()
             self._wait()
 
     def action_keep_draft(self) -> None:
@@ -107,11 +111,16 @@ class QuitScreen(ModalScreen[None]):
         for entry_id in self.driver.held_ids:
             if self.driver.undo(entry_id) is not None:
                 self._kept_as_draft.add(entry_id)
+        self.driver.resume_countdowns()
         self._wait()
 
     def action_stay(self) -> None:
-        """Back to the app; held replies keep counting down, a send in flight goes on."""
+        """Back to the app; held replies count down again, a send in flight goes on."""
+        self.driver.resume_countdowns()
         self.dismiss()
+
+    def on_unmount(self) -> None:
+        self.driver.resume_countdowns()  # however the screen went, the windows run again
 
     def _wait(self) -> None:
         self.phase = "waiting"
@@ -167,6 +176,7 @@ class QuitScreen(ModalScreen[None]):
         for entry_id in pending:
             left = int((self.driver.remaining(entry_id) or 0.0) + 0.999)
             lines.append(f"  • {self._label(entry_id)}: goes in {left} s")
+        lines.append("  (its countdown waits for your answer)")
         if flying:
             lines.append(self._flying_line(flying))
         return "\n".join(lines)

@@ -25,7 +25,8 @@ __all__ = ["NARROW_COLUMNS", "KeyFooter"]
 NARROW_COLUMNS = 100
 
 #: Actions left out of a narrow footer (they still work, and F1 lists them).
-NARROW_HIDDEN_ACTIONS = frozenset({"quit"})
+#: The composer's ctrl+e is named in the body's own label ("ctrl+e: edit in $EDITOR").
+NARROW_HIDDEN_ACTIONS = frozenset({"quit", "edit_external"})
 
 
 class KeyFooter(Footer):

@@ -291,6 +291,9 @@ class ReplyForm(ReplyFormKeys):
         pictures = ControlPictures()
         for field in self.query(Input):
             field.highlighter = pictures  # a pasted ESC must not reach the terminal
+            # Tabbing into a name and typing must add to it, not replace it (Inputs here have
+            # no undo): the caret goes to the end, nothing selected.
+            field.select_on_focus = False
         for widget in self.query(".field-error"):
             widget.display = False
             if widget.id:

@@ -27,7 +27,13 @@ class ReplyFormKeys(VerticalScroll):
     """Base of ReplyForm: its key bindings and their actions (see the module docstring)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+l", "strip_controls", "Strip control chars", id="compose.strip-controls"),
+        Binding(
+            "ctrl+l",
+            "strip_controls",
+            "Strip",  # short: the footer must keep F2 and ^o at 80 columns
+            id="compose.strip-controls",
+            tooltip="Strip pasted control characters and escape sequences",
+        ),
         Binding("ctrl+end", "body_end", "End of body", id="compose.body-end", show=False),
     ]
 

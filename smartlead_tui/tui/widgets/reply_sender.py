@@ -19,6 +19,7 @@ from textual.timer import Timer
 from smartlead_tui.outbox.sender import UNKNOWN_PREFIX, Sender
 from smartlead_tui.outbox.store import OutboxEntry, TransitionError
 from smartlead_tui.tui.wording import not_sent_toast
+from smartlead_tui.validation import format_schedule
 from smartlead_tui.wording import join_sentences
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class SendDriver:
         self._clock = clock
         self._sender: Sender | None = None
         self._held: dict[int, datetime] = {}
+        self._paused_at: datetime | None = None
         self._sending: dict[int, datetime] = {}
         self._timer: Timer | None = None
 
@@ -141,7 +143,22 @@ class SendDriver:
         until = self._held.get(entry_id)
         if until is None:
             return None
-        return max(0.0, (until - self.now()).total_seconds())
+        return max(0.0, (until - (self._paused_at or self.now())).total_seconds())
+
+    def pause_countdowns(self) -> None:
+        """Stop every undo window where it is: the person is being asked what to do with the
+        held replies (the quit question), and none may go while they read it."""
+        if self._paused_at is None:
+            self._paused_at = self.now()
+
+    def resume_countdowns(self) -> None:
+        """Go on from where the windows stopped (the pause does not eat into them)."""
+        if self._paused_at is None:
+            return
+        gap = self.now() - self._paused_at
+        self._paused_at = None
+        for entry_id in self._held:
+            self._held[entry_id] += gap
 
     def summary_counts(self) -> dict[str, int]:
         """held / sending / unknown counts from the store (the compose screen's summary line)."""
@@ -230,6 +247,8 @@ class SendDriver:
     # -- internals -----------------------------------------------------------------------
 
     def _tick(self) -> None:
+        if self._paused_at is not None:
+            return
         now = self.now()
         for entry_id, until in list(self._held.items()):
             if until <= now:
@@ -268,10 +287,14 @@ class SendDriver:
     def _announce(self, entry: OutboxEntry) -> None:
         who = entry.lead_label or f"entry {entry.id}"
         if entry.state == "queued":
-            message = f"Reply to {who} queued."
+            when = self._scheduled_label(entry)
+            if when:  # accepted to go later: not "sent" yet
+                message = f"Reply to {who} scheduled: SmartLead sends it on {when}."
+            else:
+                message = f"Reply to {who} queued."
             if entry.last_error:
                 message += f" {entry.last_error}"
-            self.app.notify(message, title="Sent", markup=False)
+            self.app.notify(message, title="Scheduled" if when else "Sent", markup=False)
         elif entry.state == "send-failed":
             self.app.notify(
                 not_sent_toast(who, entry.last_error, self.last_error),
@@ -295,6 +318,18 @@ class SendDriver:
                 timeout=10,
                 markup=False,
             )
+
+    def _scheduled_label(self, entry: OutboxEntry) -> str:
+        """When a scheduled reply goes, in the configured zone ("" when it goes now)."""
+        text = str(entry.fields.get("scheduled_time") or "").strip()
+        if not text:
+            return ""
+        zone = getattr(self.app, "timezone", None)
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return format_schedule(moment, zone) if zone is not None else text
+        except ValueError:
+            return text
 
     def _publish(self, entry: OutboxEntry) -> None:
         self.changed.publish(OutboxChange(entry))

@@ -284,6 +284,9 @@ class StatusTable(DataTable[Any]):
         Binding(
             "enter", "select_cursor", "Open", id="outbox.details", tooltip="Open the reply's detail"
         ),
+        # As in the inbox: a table, so letters never type into anything.
+        Binding("j", "cursor_down", "Next row", id="outbox.down", show=False),
+        Binding("k", "cursor_up", "Previous row", id="outbox.up", show=False),
     ]
 
     def __init__(
