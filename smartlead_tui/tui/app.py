@@ -273,11 +273,11 @@ class SmartleadApp(App[int]):
         if not demo:
             self.account_settings = settings
         self._apply_theme()
-        if settings.keymap:
-            from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
+        from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
 
-            self.set_keymap(usable_keymap(dict(settings.keymap)))
-            self.notify_config_warnings(keymap_warnings(settings.keymap))
+        # Always: an emptied keymap must give every remapped binding its default key back.
+        self.set_keymap(usable_keymap(dict(settings.keymap)))
+        self.notify_config_warnings(keymap_warnings(settings.keymap))
         if old_client is not None:
             await old_client.aclose()
         self.categories.reset()  # another account's ids mean other categories
