@@ -962,6 +962,7 @@ def load_settings(
 
     command = values.get("api_key_command") or None
     env_key = env.get(ENV_API_KEY, "").strip()
+    api_key: str | None
     if env_key:
         api_key, source = env_key, "env"
     elif command:

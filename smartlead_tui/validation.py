@@ -554,7 +554,7 @@ def _parse_phrase(words: list[str], local_now: datetime, threshold: datetime) ->
         # A bare time means today if it is still ahead, otherwise tomorrow.
         for delta in (0, 1):
             day_date = local_now.date() + timedelta(days=delta)
-            candidate = _localize(datetime.combine(day_date, at), local_now.tzinfo)
+            candidate = _localize(datetime.combine(day_date, at), local_now.tzinfo or UTC)
             if candidate > threshold:
                 return candidate
         return candidate

@@ -570,8 +570,8 @@ class Sender:
 
     @property
     def endpoint(self) -> SendEndpoint:
-        kind = self.settings.send_endpoint
-        return kind if kind == "reply-email-thread" else "send-email-thread"
+        reply = self.settings.send_endpoint == "reply-email-thread"
+        return "reply-email-thread" if reply else "send-email-thread"
 
     @property
     def undo_seconds(self) -> int:

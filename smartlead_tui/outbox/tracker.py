@@ -904,7 +904,7 @@ class Tracker:
             # No such lead/campaign (404) or SmartLead refuses the question (400): asking
             # again cannot help; a pasted Message-ID still can.
             now = self.now()
-            events = []
+            events: list[TrackerEvent] = []
             for entry_id in entry_ids:
                 if entry_id not in self.schedule.items:
                     continue
@@ -955,7 +955,7 @@ class Tracker:
             and owner.id not in entry_ids
         }
         found = match_sent_messages(messages, targets, taken=taken, skew=self.policy.clock_skew)
-        events: list[TrackerEvent] = []
+        events = []
         # Messages found first: an unknown send is then judged against every owner known.
         items.sort(key=lambda i: i.entry_id not in found)
         for item in items:

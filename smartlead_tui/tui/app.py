@@ -162,19 +162,21 @@ class SmartleadApp(App[int]):
         self.categories.start()  # names ready before anyone reaches a review
         self.send_driver.changed.subscribe(self, self._outbox_changed)
         self.notify_config_warnings(self.startup_warnings)
+
         # A config error or the first run asks something first; what the last session left
         # behind is offered once that is answered, in whichever outbox the answer chose.
+        def recover_next(_answer: object) -> None:
+            offer_recovery(self)
+
         if self.config_error is not None:
             from smartlead_tui.tui.screens.settings import SettingsScreen
 
-            self.push_screen(
-                SettingsScreen(file_error=self.config_error), lambda _: offer_recovery(self)
-            )
+            self.push_screen(SettingsScreen(file_error=self.config_error), recover_next)
             return
         if self.first_run:
             from smartlead_tui.tui.screens.welcome import WelcomeScreen
 
-            self.push_screen(WelcomeScreen(), lambda _: offer_recovery(self))
+            self.push_screen(WelcomeScreen(), recover_next)
             return
         if self.start_screen == "outbox":
             self.open_outbox()
@@ -273,11 +275,11 @@ class SmartleadApp(App[int]):
         if not demo:
             self.account_settings = settings
         self._apply_theme()
-        if settings.keymap:
-            from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
+        from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
 
-            self.set_keymap(usable_keymap(dict(settings.keymap)))
-            self.notify_config_warnings(keymap_warnings(settings.keymap))
+        # Always: an emptied keymap must give every remapped binding its default key back.
+        self.set_keymap(usable_keymap(dict(settings.keymap)))
+        self.notify_config_warnings(keymap_warnings(settings.keymap))
         if old_client is not None:
             await old_client.aclose()
         self.categories.reset()  # another account's ids mean other categories

@@ -131,5 +131,5 @@ def install() -> None:
     _xterm_parser.XTermParser = PasteKeepingParser  # type: ignore[misc]
     for name in _DRIVER_MODULES:
         module = sys.modules.get(name)
-        if module is not None and hasattr(module, "XTermParser"):
-            module.XTermParser = PasteKeepingParser
+        if module is not None and "XTermParser" in vars(module):
+            vars(module)["XTermParser"] = PasteKeepingParser

@@ -8,7 +8,7 @@ before errors), oldest first, goes first: a "Delivered" never pushes a "Send fai
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -21,7 +21,7 @@ TOAST_SECONDS = 4.0
 _URGENCY = {"information": 0, "warning": 1, "error": 2}
 
 
-def make_room(app: App[object], incoming: Notification) -> None:
+def make_room(app: App[Any], incoming: Notification) -> None:
     """Drop what `incoming` supersedes, then the oldest, so at most MAX_TOASTS remain."""
     current = sorted(app._notifications, key=lambda n: n.raised_at)
     same_kind = [n for n in current if (n.title, n.severity) == (incoming.title, incoming.severity)]

@@ -153,7 +153,7 @@ class TrackingDriver:
 
     @property
     def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined,no-any-return]
+        return self.app.store  # type: ignore[attr-defined]
 
     @property
     def tracker(self) -> Tracker | None:

@@ -31,7 +31,9 @@ def test_shown_as_one_cell_pictures_and_stripped() -> None:
     assert len(shown) == len(PASTE)  # the cursor stays where it is
     assert cell_len(visible_controls("\x1b\x07\x7f\x85")) == 4
     assert not find_controls(visible_controls("".join(map(chr, range(0xA0)))))
-    assert strip_controls(PASTE) == "Hi there [31mred[0m\tdone\r\n"
+    # Whole escape sequences go (the ESC alone would leave "[31m" in the reply).
+    assert strip_controls(PASTE) == "Hi there red\tdone\r\n"
+    assert strip_controls("a\x1b]0;title\x07b\x1bMc") == "abc"  # OSC and a two-byte escape
 
 
 def test_editor_round_trip_keeps_the_body() -> None:

@@ -75,7 +75,7 @@ class DraftsScreen(ModalScreen[None]):
 
     @property
     def tz(self) -> tzinfo:
-        return self.app.timezone  # type: ignore[attr-defined,no-any-return]
+        return self.app.timezone  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         try:

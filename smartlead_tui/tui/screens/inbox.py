@@ -67,7 +67,7 @@ def screen_clock(screen: Screen[Any], override: Callable[[], datetime] | None) -
 def app_zone(screen: Screen[Any]) -> tzinfo:
     """The configured display zone; UTC if the setting is unusable (never crash the inbox)."""
     try:
-        return screen.app.timezone  # type: ignore[attr-defined,no-any-return]
+        return screen.app.timezone  # type: ignore[attr-defined]
     except Exception:
         return UTC
 

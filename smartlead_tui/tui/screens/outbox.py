@@ -128,7 +128,7 @@ class OutboxScreen(Screen[None]):
         return self.driver.clock if self.driver is not None else time.time
 
     def _tz(self) -> tzinfo:
-        return self.app.timezone  # type: ignore[attr-defined,no-any-return]
+        return self.app.timezone  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         self.driver = tracking_driver(self.app)
@@ -306,7 +306,7 @@ class OutboxScreen(Screen[None]):
             entry = self.app.store.get_entry(entry_id)  # type: ignore[attr-defined]
         except EntryNotFound:
             self._views.pop(entry_id, None)
-            table.remove(entry_id)
+            table.remove_entry(entry_id)
             self._update_view_line()
             return
         note = self.driver.note_for(entry_id) if self.driver is not None else None
@@ -314,7 +314,7 @@ class OutboxScreen(Screen[None]):
         known = entry_id in self._views
         self._views[entry_id] = view
         if not view.matches(self.filter_name):
-            table.remove(entry_id)
+            table.remove_entry(entry_id)
         elif table.has_row(entry_id):
             table.upsert(view)  # in place: only the cells that changed
         elif known and self._loading:
@@ -381,7 +381,7 @@ class OutboxScreen(Screen[None]):
         if view is None or view.state != "unknown":
             return None
         try:
-            return self.app.store.get_entry(view.entry_id)  # type: ignore[attr-defined,no-any-return]
+            return self.app.store.get_entry(view.entry_id)  # type: ignore[attr-defined]
         except EntryNotFound:
             return None
 

@@ -71,7 +71,7 @@ class RecoveryScreen(ModalScreen[None]):
 
     @property
     def tz(self) -> tzinfo:
-        return self.app.timezone  # type: ignore[attr-defined,no-any-return]
+        return self.app.timezone  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         box = Vertical(id="recovery")

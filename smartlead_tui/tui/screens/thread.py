@@ -194,7 +194,7 @@ class ThreadScreen(Screen[None]):
 
     def _entries(self) -> list[Any]:
         try:
-            return self.app.store.list_entries(limit=200)  # type: ignore[attr-defined,no-any-return]
+            return self.app.store.list_entries(limit=200)  # type: ignore[attr-defined]
         except Exception:  # the store is a nicety here; a broken one must not hide the thread
             return []
 

@@ -84,7 +84,7 @@ class SendDriver:
                     markup=False,
                 )
                 self._held.clear()
-            self._sender = Sender(
+            current = Sender(
                 store,
                 lambda: app.client,
                 settings=settings,
@@ -92,7 +92,8 @@ class SendDriver:
                 clock=self._clock,
                 on_change=self._publish,
             )
-        return self._sender
+            self._sender = current
+        return current
 
     def switch_blocker(self) -> str | None:
         """Why the store or account must not be switched right now (None: it may)."""

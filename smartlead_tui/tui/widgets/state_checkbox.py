@@ -29,6 +29,8 @@ class StateCheckbox(Checkbox):
     def _inner(value: bool) -> str:
         return "X" if value else " "
 
-    def watch_value(self, value: bool) -> None:
-        self.BUTTON_INNER = self._inner(value)
-        self.label = self._state_label(value)
+    def watch_value(self) -> None:
+        # Same signature as ToggleButton's, and it runs too: it sets `-on` and posts Changed.
+        self.BUTTON_INNER = self._inner(self.value)
+        self.label = self._state_label(self.value)
+        super().watch_value()

@@ -439,7 +439,8 @@ class StatusTable(DataTable[Any]):
                 self.update_cell(key, column, new)
         return False
 
-    def remove(self, entry_id: int) -> None:
+    def remove_entry(self, entry_id: int) -> None:
+        """Drop an entry's row if shown (not `remove`: that is Widget's, taking the table away)."""
         if self.has_row(entry_id):
             self.remove_row(str(entry_id))
 
