@@ -43,11 +43,38 @@ def known_bindings() -> dict[str, Binding]:
     return ids
 
 
+#: Bindings of screens where a text field has the focus while they are meant to work (the
+#: composer while editing, settings, welcome): a letter there would only ever be typed.
+FIELD_SCREEN_IDS = frozenset(
+    {
+        "compose.send",
+        "compose.close",
+        "compose.advanced",
+        "compose.strip-controls",
+        "compose.body-end",
+        "settings.save",
+        "settings.test",
+        "settings.back",
+        "welcome.demo",
+        "welcome.save-untested",
+    }
+)
+
+
 def keymap_problems(keymap: dict[str, str]) -> list[str]:
-    """Entries of a `[keymap]` that would type into fields: priority bindings on letters."""
+    """Entries of a `[keymap]` that would type into fields (priority bindings on letters) or
+    never fire (letters for keys of screens where a text field has the focus)."""
     from smartlead_tui.keymap import types_into_a_field
 
     problems = []
+    for binding in sorted(set(keymap) & (FIELD_SCREEN_IDS - priority_ids())):
+        unsafe = types_into_a_field(keymap[binding])
+        if unsafe:
+            problems.append(
+                f"keymap.{binding}: {', '.join(repr(k) for k in unsafe)} would only be typed "
+                "into the text field that has the focus there, never reach this binding; use a "
+                "ctrl+ or alt+ key, or an F key"
+            )
     for binding in sorted(set(keymap) & priority_ids()):
         unsafe = types_into_a_field(keymap[binding])
         if unsafe:

@@ -216,3 +216,11 @@ async def test_an_app_ended_by_an_error_counts_as_a_crash(
         recovery = await recovery_shown(pilot)
         (line,) = lines(recovery, "#recovery-list")
         assert "Typed before the fatal bug" in line
+
+
+def test_the_recovery_intro_counts_in_words() -> None:
+    """Issue 11 fresh-eyes: "1 draft(s) were" / "1 reply(ies) were" read as a machine's."""
+    from smartlead_tui.tui.screens.recovery import _count
+
+    assert _count(1, "draft was", "drafts were") == "1 draft was"
+    assert _count(3, "reply was", "replies were") == "3 replies were"

@@ -41,6 +41,11 @@ __all__ = ["RecoveryScreen", "offer_recovery"]
 DEFER_SECONDS = 0.25
 
 
+def _count(count: int, one: str, many: str) -> str:
+    """ "1 reply was" / "2 replies were": a person reads words, not "reply(ies)"."""
+    return f"{count} {one if count == 1 else many}"
+
+
 class RecoveryScreen(ModalScreen[None]):
     """Lists what the last session left behind; each line says what its keys do."""
 
@@ -106,18 +111,20 @@ class RecoveryScreen(ModalScreen[None]):
         parts = []
         if self._held:
             parts.append(
-                f"{len(self._held)} reply(ies) were waiting in the undo window and have NOT been "
-                "sent."
+                _count(len(self._held), "reply was", "replies were")
+                + " waiting in the undo window and "
+                + ("has" if len(self._held) == 1 else "have")
+                + " NOT been sent."
             )
         if self._unknown:
             parts.append(
-                f"{len(self._unknown)} send(s) were cut short: unknown — check the thread "
-                "before resending."
+                _count(len(self._unknown), "send was", "sends were")
+                + " cut short: unknown — check the thread before resending."
             )
         if self._drafts:
             parts.append(
-                f"{len(self._drafts)} draft(s) were being written when the last session ended "
-                "without quitting."
+                _count(len(self._drafts), "draft was", "drafts were")
+                + " being written when the last session ended without quitting."
             )
         return " ".join(parts) or "Nothing to recover."
 

@@ -78,7 +78,9 @@ class SendDriver:
         if current is None or current.store is not store or current.settings is not settings:
             if current is not None and current.store is not store and self._held:
                 self.app.notify(
-                    f"{len(self._held)} held reply(ies) stay in the previous outbox and will "
+                    f"{len(self._held)} held "
+                    f"{'reply stays' if len(self._held) == 1 else 'replies stay'} in the "
+                    "previous outbox and will "
                     "be offered when you switch back; nothing was sent.",
                     severity="warning",
                     markup=False,
