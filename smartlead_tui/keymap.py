@@ -56,6 +56,24 @@ _NON_TYPING = frozenset(
 )
 
 
+#: Keys a focused text field uses itself (a new line, moving the caret, leaving the field).
+EDITING_KEYS = frozenset(
+    {"enter", "tab", "shift+tab", "backspace", "delete", "home", "end", "up", "down", "left"}
+    | {"right", "pageup", "pagedown", "insert", "ctrl+z", "ctrl+y", "ctrl+a", "ctrl+c", "ctrl+v"}
+)
+
+
+def taken_by_a_field(keys: str) -> list[str]:
+    """The keys in a binding's key list that a focused text field keeps for itself: letters
+    and what it edits or moves with. A non-priority binding on one never fires there."""
+    typed = set(types_into_a_field(keys))
+    return [
+        key
+        for key in (k.strip() for k in keys.split(","))
+        if key and (key in typed or key.lower() in EDITING_KEYS)
+    ]
+
+
 def types_into_a_field(keys: str) -> list[str]:
     """The keys in a binding's key list that a focused text field would otherwise receive.
 

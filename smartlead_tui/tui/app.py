@@ -343,7 +343,7 @@ class SmartleadApp(App[int]):
             return
         while self.screen_stack[-1] is not inbox and len(self.screen_stack) > 1:
             self.pop_screen()
-        inbox.select_next_conversation()
+        inbox.select_next_conversation(getattr(composer, "answered_fields", None))
 
     def action_undo_send(self) -> None:
         """Take the newest held reply back into the composer (u, wherever no field has focus)."""

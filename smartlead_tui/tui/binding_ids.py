@@ -64,16 +64,16 @@ FIELD_SCREEN_IDS = frozenset(
 def keymap_problems(keymap: dict[str, str]) -> list[str]:
     """Entries of a `[keymap]` that would type into fields (priority bindings on letters) or
     never fire (letters for keys of screens where a text field has the focus)."""
-    from smartlead_tui.keymap import types_into_a_field
+    from smartlead_tui.keymap import taken_by_a_field, types_into_a_field
 
     problems = []
     for binding in sorted(set(keymap) & (FIELD_SCREEN_IDS - priority_ids())):
-        unsafe = types_into_a_field(keymap[binding])
+        unsafe = taken_by_a_field(keymap[binding])
         if unsafe:
             problems.append(
                 f"keymap.{binding}: {', '.join(repr(k) for k in unsafe)} would only be typed "
-                "into the text field that has the focus there, never reach this binding; use a "
-                "ctrl+ or alt+ key, or an F key"
+                "into (or used by) the text field that has the focus there, never reach this "
+                "binding; use a ctrl+ or alt+ key, or an F key"
             )
     for binding in sorted(set(keymap) & priority_ids()):
         unsafe = types_into_a_field(keymap[binding])

@@ -119,6 +119,13 @@ async def test_a_send_returns_to_the_inbox_and_u_still_undoes(
         assert not app.send_driver.held_ids
         assert server.posts("send-email-thread") == []
 
+        # Sent again after the undo: still the row after the one answered, none skipped.
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is inbox)
+        assert inbox.table.cursor_key == keys[1]
+
 
 async def test_a_send_refused_after_leaving_says_why_when_reopened(
     server: SandboxServer, tmp_path: Path

@@ -130,9 +130,10 @@ async def test_undo_gives_the_caret_back_with_nothing_selected(
         assert last.selection.is_empty
         await type_text(pilot, "!")
         assert last.value == "Ruiz-Diaz!"
-        # Tabbing into a field still selects it, as everywhere else.
+        # Tabbing into a field does not select it either: typing adds, never replaces
+        # (fresh-eyes trial: a tab into the last name turned "Williams" into "Q").
         await pilot.press("shift+tab", "tab")
-        assert app.focused is last and last.selection == (0, len("Ruiz-Diaz!"))
+        assert app.focused is last and last.selection.is_empty
     assert server.posts() == []
 
 
@@ -301,6 +302,13 @@ async def test_tabbing_into_a_field_never_selects_its_text(
         await pilot.pause()
         await type_text(pilot, "x")
         assert last.value == before + "x"
+        first = screen.query_one("#first-name", Input)
+        first.focus()
+        await pilot.pause()
+        last.focus()  # a second visit too (it used to select again after the first blur)
+        await pilot.pause()
+        await type_text(pilot, "y")
+        assert last.value == before + "xy"
         await pilot.press("ctrl+t")
         campaign = screen.query_one("#campaign-id", Input)
         await wait_for(pilot, lambda: app.focused is campaign)
@@ -321,3 +329,14 @@ async def test_escape_from_the_review_puts_the_status_line_back(
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen and screen.phase == "edit")
         assert static_text(screen, "#blockers").startswith("✓ Ready")
+
+
+async def test_the_ready_line_names_a_remapped_send_key(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    app = make_app(server, tmp_path / "outbox.sqlite3", keymap={"compose.send": "f5"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settled(pilot, {**prefill_for(server), "body": "Remapped"})
+        assert static_text(screen, "#blockers") == "✓ Ready: f5 to review and send"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))

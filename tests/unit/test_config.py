@@ -1187,6 +1187,8 @@ def test_keymap_examples_use_real_ids() -> None:
         ("inbox.reply", "e", 0),  # not a priority binding: a text field gets the letter first
         ("compose.send", "s", 2),  # the composer's fields have the focus: it would never fire
         ("compose.send", "f5", 0),
+        ("compose.send", "enter", 2),  # a new line in the body, never a send
+        ("compose.send", "ctrl+c", 2),
         ("compose.undo", "z", 0),  # works while the form is locked (held): a letter is fine
     ],
 )

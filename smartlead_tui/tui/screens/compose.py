@@ -37,6 +37,7 @@ from smartlead_tui.outbox.sender import (
 )
 from smartlead_tui.outbox.store import OutboxEntry, StoreError
 from smartlead_tui.tui.categories import category_names
+from smartlead_tui.tui.screens.inbox import bound_key
 from smartlead_tui.tui.screens.review import ReviewResult, ReviewScreen
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_commands import ReplyFormCommands
@@ -151,6 +152,11 @@ class ComposeScreen(Screen[None]):
 
     def now(self) -> datetime:
         return self._clock().astimezone(self.tz)
+
+    @property
+    def answered_fields(self) -> dict[str, Any]:
+        """The reply being written, as opened (campaign and lead name its conversation)."""
+        return self._initial
 
     @property
     def form(self) -> ReplyForm:
@@ -372,7 +378,8 @@ class ComposeScreen(Screen[None]):
             self._set_static("#blockers", "✗ Not ready to send. Fix: " + ", ".join(names))
             self.query_one("#blockers").set_classes("-blocked")
         else:
-            self._set_static("#blockers", "✓ Ready: ctrl+s to review and send")
+            key = bound_key(self, "compose.send", "ctrl+s")  # a remapped key is named
+            self._set_static("#blockers", f"✓ Ready: {key} to review and send")
             self.query_one("#blockers").set_classes("-ready")
         return check
 

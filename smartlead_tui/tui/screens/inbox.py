@@ -700,11 +700,21 @@ class InboxScreen(Screen[None]):
         self.table.mark_read(key)
         self._status()
 
-    def select_next_conversation(self) -> None:
-        """After a reply went to the outbox: the row below the one answered, ready for enter."""
-        current = self.table.current
-        if current is not None:
-            self.table.neighbour(conversation_key(current), 1)
+    def select_next_conversation(self, answered: dict[str, Any] | None = None) -> None:
+        """After a reply went to the outbox: the row below the one answered, ready for enter.
+
+        `answered` are the reply's fields: their campaign and lead name the row, so a reply
+        sent again after an undo (the cursor already moved on) does not skip a conversation.
+        """
+        key = None
+        if answered and answered.get("lead_id") is not None:
+            key = f"{answered.get('campaign_id')}:{answered.get('lead_id')}"
+        if key is None or key not in self.table.conversations:
+            current = self.table.current
+            key = conversation_key(current) if current is not None else None
+        if key is not None:
+            self.table.select_key(key)
+            self.table.neighbour(key, 1)
         self.table.focus()
 
     def step_conversation(self, key: str, delta: int) -> Conversation | None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
+from textual.widgets import TextArea
 
 from smartlead_tui.control_chars import control_names, has_controls
 from smartlead_tui.tui.widgets.reply_text import strip_controls_in
@@ -84,13 +83,7 @@ class ReplyFormKeys(VerticalScroll):
     def refocus(self, widget: Widget) -> None:
         """Focus a field again as the person left it: caret where it was, nothing selected.
 
-        An Input selects all its text when focused, so the next words would replace it (after
-        an undo a last name became "Talk soon."); this focus does not select.
+        The form's Inputs never select their text on focus (`ReplyForm.on_mount`): the next
+        words would replace it (after an undo a last name became "Talk soon.").
         """
-        if isinstance(widget, Input):
-            widget.select_on_focus = False  # back to True when it loses focus again
         widget.focus()
-
-    @on(Input.Blurred)
-    def _select_on_focus_again(self, event: Input.Blurred) -> None:
-        event.input.select_on_focus = True
