@@ -38,6 +38,8 @@ class SessionMarks:
         self.directory = Path(f"{store_path}{DIR_SUFFIX}")
         self._clock = clock
         self._own: Path | None = None
+        self._started_at = ""
+        self._left: dict[str, str] = {}
 
     def begin(self) -> None:
         """Mark this session as open (idempotent). Without a writable directory nothing is
@@ -45,19 +47,46 @@ class SessionMarks:
         if self._own is not None:
             return
         name = f"{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
+        self._started_at = self._clock().isoformat()
         try:
             self.directory.mkdir(mode=0o700, exist_ok=True)
             path = self.directory / name
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(
-                json.dumps({"pid": os.getpid(), "started_at": self._clock().isoformat()}),
-                encoding="utf-8",
-            )
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
+            self._write(path)
         except OSError:
             return
         self._own = path
+
+    def _write(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps({"pid": os.getpid(), "started_at": self._started_at, "left": self._left}),
+            encoding="utf-8",
+        )
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+
+    def note_left(self, thread_key: str) -> None:
+        """The person closed this thread's composer on purpose: if this session crashes later,
+        that draft is theirs to pick up (Drafts screen), not a crash's to offer."""
+        if self._own is None:
+            return
+        self._left[thread_key] = self._clock().isoformat()
+        with contextlib.suppress(OSError):
+            self._write(self._own)
+
+    def left_in_crashed(self) -> dict[str, datetime]:
+        """Drafts the crashed sessions' people closed on purpose, and when (the latest)."""
+        left: dict[str, datetime] = {}
+        for path in self._others():
+            try:
+                marks = json.loads(path.read_text("utf-8")).get("left") or {}
+                items = [(str(k), datetime.fromisoformat(str(v))) for k, v in marks.items()]
+            except (OSError, ValueError, AttributeError, TypeError):
+                continue
+            for key, when in items:
+                if when.tzinfo is not None and (key not in left or when > left[key]):
+                    left[key] = when
+        return left
 
     def _others(self) -> list[Path]:
         try:

@@ -55,10 +55,13 @@ async def leave_a_draft(
         if crash:  # kill -9: the clean-exit step never runs
             patch.setattr(SessionMarks, "end", lambda self: None)
         async with app.run_test(size=SIZE) as pilot:
-            for stats_id, body in drafts.items():
+            for index, (stats_id, body) in enumerate(drafts.items()):
                 await open_compose(pilot, thread(server, stats_id))
                 await type_text(pilot, body)
-                await pilot.press("escape")  # leaving saves the draft
+                if crash and index == len(drafts) - 1:
+                    await pilot.pause(1.2)  # autosaved while typing; it dies with it open
+                    break
+                await pilot.press("escape")  # leaving saves the draft (closed on purpose)
                 await wait_for(pilot, lambda: not isinstance(app.screen, ComposeScreen))
     with Store(store_path) as store:
         assert len(store.list_drafts()) >= len(drafts)
@@ -216,6 +219,24 @@ async def test_an_app_ended_by_an_error_counts_as_a_crash(
         recovery = await recovery_shown(pilot)
         (line,) = lines(recovery, "#recovery-list")
         assert "Typed before the fatal bug" in line
+
+
+async def test_a_draft_closed_on_purpose_before_the_crash_is_not_offered(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """Fresh-eyes trial: after a crash "5 drafts were being written" when only one was; the
+    others had been closed with escape earlier in that session."""
+    store_path = tmp_path / "outbox.sqlite3"
+    drafts = {"t1": "Closed with escape", "t2": "Also closed", "t3": "Open when it died"}
+    await leave_a_draft(server, store_path, drafts, crash=True)
+    app = make_app(server, store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        recovery = await recovery_shown(pilot)
+        (line,) = lines(recovery, "#recovery-list")
+        assert "Open when it died" in line
+        assert "1 draft was being written" in static_text(recovery, "#recovery-intro")
+    with Store(store_path) as store:
+        assert len(store.list_drafts()) == 3  # all kept: the closed ones are in Drafts (F3)
 
 
 def test_the_recovery_intro_counts_in_words() -> None:

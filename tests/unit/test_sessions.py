@@ -43,3 +43,16 @@ def test_no_writable_directory_is_not_an_error(tmp_path: Path) -> None:
     marks.begin()
     assert marks.crashed_since() is None
     marks.end()
+
+
+def test_drafts_closed_on_purpose_are_remembered_in_the_mark(tmp_path: Path) -> None:
+    store = tmp_path / "outbox.sqlite3"
+    crashed = SessionMarks(store)
+    crashed.begin()
+    crashed.note_left("3021:st-1")  # escape on that composer, then the process died
+    later = SessionMarks(store)
+    later.begin()
+    left = later.left_in_crashed()
+    assert set(left) == {"3021:st-1"} and left["3021:st-1"].tzinfo is not None
+    later.forget_crashed()
+    assert later.left_in_crashed() == {}

@@ -621,6 +621,9 @@ class ComposeScreen(Screen[None]):
 
     def action_close(self) -> None:
         self._save_now()
+        marks = getattr(self.app, "session_marks", None)
+        if marks is not None and self.phase == "edit" and self._autosaver is not None:
+            marks.note_left(draft_key_for(self.form.get_fields()))
         if self.phase == "held" and self.held_entry_id is not None:
             left = self.driver.remaining(self.held_entry_id) or 0
             self.notify(

@@ -286,8 +286,15 @@ def offer_recovery(app: App[Any]) -> Recovery | None:
         return recovery
     marks = getattr(smartlead, "session_marks", None)
     crashed = marks.crashed_since() if marks is not None else None
+    left = marks.left_in_crashed() if marks is not None and crashed is not None else {}
     drafts = (
-        [d for d in recovery.drafts if d.updated_at >= crashed]  # the same clock, in µs
+        [
+            d
+            for d in recovery.drafts
+            if d.updated_at >= crashed  # the same clock, in µs
+            # closed on purpose in that session and not touched since: the person's, not lost
+            and not (d.thread_key in left and left[d.thread_key] >= d.updated_at)
+        ]
         if crashed is not None
         else []
     )
