@@ -29,6 +29,7 @@ from smartlead_tui.outbox.store import (
     TransitionError,
     thread_key,
 )
+from smartlead_tui.redact import redact
 from smartlead_tui.validation import (
     ValidationError,
     find_unfilled_merge_fields,
@@ -783,6 +784,11 @@ class Sender:
             server_message=server_message,
             restore_draft=restore_draft,
         )
+        if state in ("send-failed", "unknown"):
+            # Support reads the log: a refused or unclear send is worth a line (key redacted).
+            log.warning(
+                "reply %d (%s): %s: %s", entry_id, entry.lead_label or "?", state, redact(error)
+            )
         self._changed(entry)
         return entry
 

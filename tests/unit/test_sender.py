@@ -542,3 +542,23 @@ async def test_review_warns_when_the_lead_already_has_a_reply_scheduled(
     assert not any("scheduled" in w for w in sender.review_warnings(other_draft, other))
     store.record_status(scheduled.id, status="COMPLETED", status_message="sent")
     assert not any("already has" in w for w in sender.review_warnings(draft, fields))
+
+
+async def test_a_refused_send_leaves_a_log_line_without_the_key(
+    store: Store,
+    server: SandboxServer,
+    client: SmartLeadClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Fresh-eyes trial: after 500s and 401s the log was empty, nothing for support to read."""
+    import logging
+
+    server.add_fault("500", method="POST")
+    sender, _ = make_sender(store, server, client)
+    caplog.set_level(logging.WARNING, logger="smartlead_tui.outbox")
+    entry = sender.hold(fields_for(server), undo_seconds=0)
+    await sender.send(entry.id)
+    (record,) = [r for r in caplog.records if r.name == "smartlead_tui.outbox"]
+    text = record.getMessage()
+    assert f"reply {entry.id}" in text and "send-failed" in text and "500" in text
+    assert server.api_key not in text
