@@ -21,8 +21,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from smartlead_tui.outbox.tracker import parse_pasted_ids
-
 if TYPE_CHECKING:
     from smartlead_tui.api.client import SmartLeadClient
     from smartlead_tui.config import Settings
@@ -94,6 +92,8 @@ def collect_ids(
     args: argparse.Namespace, stdin: TextIO | None = None
 ) -> tuple[list[str], list[str]]:
     """Every Message-ID from the arguments and --file, normalised; and every problem found."""
+    from smartlead_tui.outbox.tracker import parse_pasted_ids  # asyncio: not for --version
+
     ids, problems = parse_pasted_ids("\n".join(args.message_ids or []))
     name = getattr(args, "file", None)
     if name:
@@ -175,8 +175,11 @@ def run_track_command(
             return EXIT_OK
         import asyncio
 
-        if make_client is None:
-            from smartlead_tui.cli import _make_client as make_client
+        if make_client is None:  # the one factory; no import of cli (that was a cycle)
+            from smartlead_tui.api.client import SmartLeadClient
+
+            def make_client(settings: Settings, args: argparse.Namespace) -> SmartLeadClient:
+                return SmartLeadClient.from_settings(settings)
 
         async def run() -> int:
             assert make_client is not None
