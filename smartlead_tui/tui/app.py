@@ -95,6 +95,7 @@ class SmartleadApp(App[int]):
         self.send_driver: Any = None
         self._typeahead: list[str] | None = None
         self._spare_composer: ComposeScreen | None = None
+        self.applied_keymap: dict[str, str] = {}
         from smartlead_tui.tui.categories import CategoryHolder
         from smartlead_tui.tui.tracking import TrackingDriver
 
@@ -103,10 +104,7 @@ class SmartleadApp(App[int]):
         self.crash_guard = crash_guard.CrashGuard(self)
         crash_guard.install()
         if settings.keymap:
-            from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
-
-            self.set_keymap(usable_keymap(dict(settings.keymap)))
-            self.startup_warnings += keymap_warnings(settings.keymap)
+            self.startup_warnings += self._use_keymap(dict(settings.keymap))
 
     @property
     def client(self) -> SmartLeadClient:
@@ -184,6 +182,18 @@ class SmartleadApp(App[int]):
             self.open_compose(self.compose_prefill)
         # Synchronous on purpose: recovery must run before the tracker touches 'sending' rows.
         offer_recovery(self)
+
+    def _use_keymap(self, keymap: dict[str, str]) -> list[str]:
+        """Apply the entries of `[keymap]` that can work; the warnings about the others.
+
+        `applied_keymap` is what on-screen hints name (`binding_ids.bound_key`): a refused
+        entry is not bound, so no hint may name it.
+        """
+        from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
+
+        self.applied_keymap = usable_keymap(keymap) if keymap else {}
+        self.set_keymap(self.applied_keymap)
+        return keymap_warnings(keymap) if keymap else []
 
     def _outbox_changed(self, change: Any) -> None:
         self.tracking.entry_changed(change.entry.id)
@@ -275,11 +285,8 @@ class SmartleadApp(App[int]):
         if not demo:
             self.account_settings = settings
         self._apply_theme()
-        from smartlead_tui.tui.binding_ids import keymap_warnings, usable_keymap
-
         # Always: an emptied keymap must give every remapped binding its default key back.
-        self.set_keymap(usable_keymap(dict(settings.keymap)))
-        self.notify_config_warnings(keymap_warnings(settings.keymap))
+        self.notify_config_warnings(self._use_keymap(dict(settings.keymap)))
         if old_client is not None:
             await old_client.aclose()
         self.categories.reset()  # another account's ids mean other categories

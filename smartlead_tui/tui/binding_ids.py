@@ -11,8 +11,17 @@ import importlib
 import inspect
 import pkgutil
 from functools import cache
+from typing import Any
 
 from textual.binding import Binding
+from textual.screen import Screen
+
+
+def bound_key(screen: Screen[Any], binding_id: str, default: str) -> str:
+    """The key a binding has after the keymap the app applied, for on-screen hints."""
+    keymap = getattr(screen.app, "applied_keymap", None) or {}
+    keys = str(keymap.get(binding_id) or default)
+    return keys.split(",")[0].strip() or default
 
 
 def known_binding_ids() -> dict[str, str]:

@@ -340,3 +340,13 @@ async def test_the_ready_line_names_a_remapped_send_key(
         assert static_text(screen, "#blockers") == "✓ Ready: f5 to review and send"
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+
+
+async def test_a_refused_keymap_entry_is_not_named_on_screen(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """`compose.send = "s"` is refused at start (it could never fire): hints keep ctrl+s."""
+    app = make_app(server, tmp_path / "outbox.sqlite3", keymap={"compose.send": "s"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settled(pilot, {**prefill_for(server), "body": "Refused remap"})
+        assert static_text(screen, "#blockers") == "✓ Ready: ctrl+s to review and send"

@@ -36,8 +36,8 @@ from smartlead_tui.outbox.sender import (
     normalize_fields,
 )
 from smartlead_tui.outbox.store import OutboxEntry, StoreError
+from smartlead_tui.tui.binding_ids import bound_key
 from smartlead_tui.tui.categories import category_names
-from smartlead_tui.tui.screens.inbox import bound_key
 from smartlead_tui.tui.screens.review import ReviewResult, ReviewScreen
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_commands import ReplyFormCommands
@@ -533,7 +533,7 @@ class ComposeScreen(Screen[None]):
             return
         target = self._focus_before
         if target is not None and target.is_attached and target.focusable:
-            self.form.refocus(target)  # caret where it was, nothing selected
+            target.focus()  # the form's Inputs never select on focus: nothing is replaced
         else:
             self.form.focus_body_end()
 
@@ -578,8 +578,7 @@ class ComposeScreen(Screen[None]):
             self.form.set_fields(entry.fields)
             if self._autosaver is not None:
                 self._autosaver.reset(draft_key_for(entry.fields), self._baseline)
-            self._show_all = False
-            self._validate()
+            self._show_all = False  # _back_to_edit validates the refilled form
             if state == "send-failed":
                 message = not_sent_banner(entry.last_error, self.driver.last_error)
                 self._back_to_edit(message, "-failed", guard_mashing=True)

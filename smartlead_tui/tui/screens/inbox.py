@@ -42,6 +42,7 @@ from smartlead_tui.inbox import (
     merge_refresh,
     reply_prefill,
 )
+from smartlead_tui.tui.binding_ids import bound_key
 from smartlead_tui.tui.categories import CategoriesLoaded, CategoryHolder, category_names
 from smartlead_tui.tui.widgets.conversation_list import ConversationList
 from smartlead_tui.tui.widgets.inbox_bar import InboxViewBar
@@ -96,14 +97,6 @@ def report_worker_failure(screen: Screen[Any], event: Worker.StateChanged) -> bo
         markup=False,
     )
     return True
-
-
-def bound_key(screen: Screen[Any], binding_id: str, default: str) -> str:
-    """The key a binding has after the user's keymap, for on-screen hints."""
-    settings = getattr(screen.app, "settings", None)
-    keymap = getattr(settings, "keymap", None) or {}
-    keys = str(keymap.get(binding_id) or default)
-    return keys.split(",")[0].strip() or default
 
 
 class CampaignPicker(ModalScreen[tuple[int | None, str] | None]):

@@ -34,11 +34,11 @@ from smartlead_tui.inbox import (
     zone_label,
 )
 from smartlead_tui.outbox.states import display_state, scheduled_messages
+from smartlead_tui.tui.binding_ids import bound_key
 from smartlead_tui.tui.categories import CategoriesLoaded, category_names
 from smartlead_tui.tui.screens.inbox import (
     api_client,
     app_zone,
-    bound_key,
     report_worker_failure,
     screen_clock,
 )

@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widget import Widget
 from textual.widgets import TextArea
 
 from smartlead_tui.control_chars import control_names, has_controls
@@ -78,12 +77,3 @@ class ReplyFormKeys(VerticalScroll):
             self._has_controls = has
             self.screen.refresh_bindings()
 
-    # -- focus ----------------------------------------------------------------------------------
-
-    def refocus(self, widget: Widget) -> None:
-        """Focus a field again as the person left it: caret where it was, nothing selected.
-
-        The form's Inputs never select their text on focus (`ReplyForm.on_mount`): the next
-        words would replace it (after an undo a last name became "Talk soon.").
-        """
-        widget.focus()
