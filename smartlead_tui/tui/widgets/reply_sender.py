@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.signal import Signal
 from textual.timer import Timer
 
+from smartlead_tui.inbox import parse_api_time
 from smartlead_tui.outbox.sender import UNKNOWN_PREFIX, Sender
 from smartlead_tui.outbox.store import OutboxEntry, TransitionError
 from smartlead_tui.tui.wording import not_sent_toast
@@ -325,14 +326,11 @@ class SendDriver:
     def _scheduled_label(self, entry: OutboxEntry) -> str:
         """When a scheduled reply goes, in the configured zone ("" when it goes now)."""
         text = str(entry.fields.get("scheduled_time") or "").strip()
-        if not text:
-            return ""
+        moment = parse_api_time(text)
         zone = getattr(self.app, "timezone", None)
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return format_schedule(moment, zone) if zone is not None else text
-        except ValueError:
+        if moment is None or zone is None:
             return text
+        return format_schedule(moment, zone)
 
     def _publish(self, entry: OutboxEntry) -> None:
         self.changed.publish(OutboxChange(entry))
