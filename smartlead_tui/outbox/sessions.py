@@ -57,13 +57,10 @@ class SessionMarks:
         self._own = path
 
     def _write(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"pid": os.getpid(), "started_at": self._started_at, "left": self._left}),
-            encoding="utf-8",
-        )
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        from smartlead_tui.config import atomic_write  # the project's one: 0600, fsync, replace
+
+        mark = {"pid": os.getpid(), "started_at": self._started_at, "left": self._left}
+        atomic_write(path, json.dumps(mark).encode("utf-8"))
 
     def note_left(self, thread_key: str) -> None:
         """The person closed this thread's composer on purpose: if this session crashes later,
