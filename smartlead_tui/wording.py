@@ -22,3 +22,9 @@ def join_sentences(*parts: str | None) -> str:
             text += "."
         sentences.append(text)
     return " ".join(sentences)
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """`one` for a single thing, else `many` with `{count}` filled in: people read "1 draft
+    was" and "3 drafts were", not "1 draft(s) were"."""
+    return one if count == 1 else many.format(count=count)

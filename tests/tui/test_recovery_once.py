@@ -241,7 +241,7 @@ async def test_a_draft_closed_on_purpose_before_the_crash_is_not_offered(
 
 def test_the_recovery_intro_counts_in_words() -> None:
     """Issue 11 fresh-eyes: "1 draft(s) were" / "1 reply(ies) were" read as a machine's."""
-    from smartlead_tui.tui.screens.recovery import _count
+    from smartlead_tui.wording import plural
 
-    assert _count(1, "draft was", "drafts were") == "1 draft was"
-    assert _count(3, "reply was", "replies were") == "3 replies were"
+    assert plural(1, "1 draft was", "{count} drafts were") == "1 draft was"
+    assert plural(3, "1 reply was", "{count} replies were") == "3 replies were"

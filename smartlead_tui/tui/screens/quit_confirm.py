@@ -20,6 +20,7 @@ from textual.widgets import Static
 from smartlead_tui.outbox.store import OutboxEntry, StoreError
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_sender import SendDriver, get_send_driver
+from smartlead_tui.wording import plural
 
 if TYPE_CHECKING:
     from smartlead_tui.tui.app import SmartleadApp
@@ -29,10 +30,6 @@ __all__ = ["QuitScreen"]
 Phase = Literal["ask", "waiting", "stopped"]
 
 TICK_SECONDS = 0.2
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many.format(count=count)
 
 
 class QuitScreen(ModalScreen[None]):
@@ -170,7 +167,7 @@ class QuitScreen(ModalScreen[None]):
     def _ask_text(self, pending: list[int], flying: list[int]) -> str:
         count = len(pending)
         lines = [
-            _plural(count, "A reply is", "{count} replies are")
+            plural(count, "A reply is", "{count} replies are")
             + " held in the undo window and NOT sent yet:"
         ]
         for entry_id in pending:
@@ -230,7 +227,7 @@ class QuitScreen(ModalScreen[None]):
         self.refresh_bindings()
         self._show(
             "Not quitting: "
-            + _plural(len(problems), "a reply", "{count} replies")
+            + plural(len(problems), "a reply", "{count} replies")
             + " did not go out as planned:\n"
             + "\n".join(problems)
             + "\nA reply that was not sent is back in the drafts; check an unknown one in its "

@@ -30,6 +30,7 @@ from smartlead_tui.outbox.store import DraftRecord, OutboxEntry, Recovery, Store
 from smartlead_tui.tui.screens.drafts import body_preview, draft_prompt
 from smartlead_tui.tui.widgets.key_footer import KeyFooter
 from smartlead_tui.tui.widgets.reply_sender import get_send_driver
+from smartlead_tui.wording import plural
 
 if TYPE_CHECKING:
     from smartlead_tui.tui.app import SmartleadApp
@@ -39,11 +40,6 @@ __all__ = ["RecoveryScreen", "offer_recovery"]
 
 #: How often a recovery that waits for the composer to close looks again.
 DEFER_SECONDS = 0.25
-
-
-def _count(count: int, one: str, many: str) -> str:
-    """ "1 reply was" / "2 replies were": a person reads words, not "reply(ies)"."""
-    return f"{count} {one if count == 1 else many}"
 
 
 class RecoveryScreen(ModalScreen[None]):
@@ -111,19 +107,19 @@ class RecoveryScreen(ModalScreen[None]):
         parts = []
         if self._held:
             parts.append(
-                _count(len(self._held), "reply was", "replies were")
+                plural(len(self._held), "1 reply was", "{count} replies were")
                 + " waiting in the undo window and "
                 + ("has" if len(self._held) == 1 else "have")
                 + " NOT been sent."
             )
         if self._unknown:
             parts.append(
-                _count(len(self._unknown), "send was", "sends were")
+                plural(len(self._unknown), "1 send was", "{count} sends were")
                 + " cut short: unknown — check the thread before resending."
             )
         if self._drafts:
             parts.append(
-                _count(len(self._drafts), "draft was", "drafts were")
+                plural(len(self._drafts), "1 draft was", "{count} drafts were")
                 + " being written when the last session ended without quitting."
             )
         return " ".join(parts) or "Nothing to recover."

@@ -21,7 +21,7 @@ from smartlead_tui.outbox.sender import UNKNOWN_PREFIX, Sender
 from smartlead_tui.outbox.store import OutboxEntry, TransitionError
 from smartlead_tui.tui.wording import not_sent_toast
 from smartlead_tui.validation import format_schedule
-from smartlead_tui.wording import join_sentences
+from smartlead_tui.wording import join_sentences, plural
 
 if TYPE_CHECKING:
     from smartlead_tui.api.errors import ApiError
@@ -79,9 +79,8 @@ class SendDriver:
         if current is None or current.store is not store or current.settings is not settings:
             if current is not None and current.store is not store and self._held:
                 self.app.notify(
-                    f"{len(self._held)} held "
-                    f"{'reply stays' if len(self._held) == 1 else 'replies stay'} in the "
-                    "previous outbox and will "
+                    plural(len(self._held), "1 held reply stays", "{count} held replies stay")
+                    + " in the previous outbox and will "
                     "be offered when you switch back; nothing was sent.",
                     severity="warning",
                     markup=False,
