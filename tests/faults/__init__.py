@@ -26,6 +26,7 @@ from smartlead_tui.config import Settings
 from smartlead_tui.sandbox import SandboxServer
 from smartlead_tui.sandbox.server import _Handler, _HTTPServer
 from smartlead_tui.tui.app import SmartleadApp
+from smartlead_tui.tui.wording import in_app_words
 from tests.prefill import thread_prefill as prefill_for  # noqa: F401 (the drills import it from here)
 
 #: Distinctive on purpose: any appearance on screen, in output or in a log is a leak.
@@ -95,10 +96,23 @@ def drill_settings(server: SandboxServer, tmp_path: Path, **overrides: Any) -> S
     return dataclasses.replace(Settings(), **values)
 
 
+class DrillApp(SmartleadApp):
+    """The real app, remembering every notification it showed: a newer toast of the same kind
+    takes an older one's place on screen (tui/toasts.py), and drills check what was said."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.said: list[str] = []
+
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        self.said.append(f"{title} {in_app_words(message)}")  # as shown (SmartleadApp.notify)
+        super().notify(message, title=title, **kwargs)
+
+
 def make_app(
     server: SandboxServer, tmp_path: Path, *, home: str = "connection", **overrides: Any
 ) -> SmartleadApp:
-    return SmartleadApp(
+    return DrillApp(
         drill_settings(server, tmp_path, **overrides),
         demo=True,
         store_path=tmp_path / "outbox.sqlite3",
@@ -128,7 +142,11 @@ def static_text(screen: Any, selector: str) -> str:
 
 
 def notes(app: Any) -> str:
-    """Every notification so far, titles and messages, as one string."""
+    """Every notification so far, titles and messages, as one string (also those a newer
+    toast has replaced on screen)."""
+    said = getattr(app, "said", None)
+    if said is not None:
+        return "\n".join(said)
     return "\n".join(f"{n.title} {n.message}" for n in app._notifications)
 
 
